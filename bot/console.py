@@ -1,0 +1,85 @@
+"""Console mode: the `/papers` handlers on a terminal, for trying papers-bot with no Slack."""
+
+import sys
+import textwrap
+from typing import IO
+
+from bot.core import trending
+from bot.core.commands import Handlers, Notice, Reply, Results, Trending, Usage, Who, parse
+from bot.core.models import StoredPaper
+
+PROMPT = "papers> "
+WIDTH = 100
+
+
+def _authors(names: tuple[str, ...], shown: int = 3) -> str:
+    if len(names) <= shown:
+        return ", ".join(names)
+    return ", ".join(names[:shown]) + " et al."
+
+
+def paper_lines(number: int, item: StoredPaper) -> list[str]:
+    p = item.paper
+    lines = [f"{number}. {p.title}", f"   {_authors(p.authors)} · {p.published or 'undated'}"]
+    why = trending.why(item.popularity)
+    if why:
+        lines.append(f"   {why}")
+    links = [p.abs_url, p.pdf_url]
+    if p.code_url:
+        links.append(p.code_url)
+    lines.append("   " + "  ".join(links))
+    return lines
+
+
+def render(reply: Reply) -> str:
+    """A reply as plain terminal text."""
+    if isinstance(reply, Usage):
+        head = [reply.problem, ""] if reply.problem else []
+        rows = [f"  {usage:<30} {what}  (e.g. {example})" for usage, what, example in reply.rows]
+        return "\n".join([*head, "Usage:", *rows])
+    if isinstance(reply, Results):
+        r = reply.result
+        lines = [f"Papers matching “{r.query.text}” ({r.offset + 1}–{r.offset + len(r.papers)}):"]
+        for i, item in enumerate(r.papers, r.offset + 1):
+            lines += paper_lines(i, item)
+        if r.has_more:
+            lines.append("More: type `more`.")
+        return "\n".join(lines)
+    if isinstance(reply, Trending):
+        lines = [f"Trending papers · {reply.day}"]
+        if reply.note:
+            lines.append(reply.note)
+        for i, item in enumerate(reply.papers, 1):
+            lines += paper_lines(i, item)
+        return "\n".join(lines)
+    if isinstance(reply, Notice):
+        return "\n".join([reply.text, *(f"  • {item}" for item in reply.items)])
+    raise TypeError(f"cannot render {reply!r}")
+
+
+def loop(handlers: Handlers, stdin: IO[str] = sys.stdin, stdout: IO[str] = sys.stdout) -> None:
+    """Read `/papers ...` lines until EOF and print each answer."""
+    interactive = stdin.isatty()
+    who = Who()
+    last: Results | None = None
+    while True:
+        if interactive:
+            stdout.write(PROMPT)
+            stdout.flush()
+        line = stdin.readline()
+        if not line:
+            break
+        text = line.strip()
+        if not text:
+            continue
+        if text.lower() in ("quit", "exit"):
+            break
+        if text.lower() == "more" and last is not None:
+            command = parse(f"search {last.result.query.text}")
+            command = type(command)(command.name, command.arg, last.result.offset + 5)
+        else:
+            command = parse(text.removeprefix("/papers").strip())
+        reply = handlers.handle(command, who)
+        last = reply if isinstance(reply, Results) else last
+        stdout.write(textwrap.indent(render(reply), "") + "\n\n")
+        stdout.flush()

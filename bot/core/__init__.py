@@ -1,0 +1,1 @@
+"""The domain: papers, search, trending, topics and digests. No Slack imports here."""

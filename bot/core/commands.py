@@ -1,0 +1,227 @@
+"""The `/papers` grammar: one parser and one set of handlers for Slack and the console.
+
+Handlers take a parsed command and return plain results; the adapters render them.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot.clock import utcnow
+from bot.core import query as q
+from bot.core import trending
+from bot.core.models import StoredPaper
+from bot.core.search import SearchResult, search
+from bot.errors import BadCommand, BadQuery
+from bot.store import Store
+
+PAGE = 5
+MAX_TOPIC_CHARS = 100
+MAX_TOPICS = 25
+SUBCOMMANDS = ("help", "search", "trending", "subscribe", "unsubscribe", "topics")
+
+USAGE = [
+    ("/papers <query>", "search papers, best matches first", "/papers ocr"),
+    (
+        "/papers search <query>",
+        "the same, for queries that start with a command word",
+        "/papers search topics in nlp",
+    ),
+    ("/papers trending", "today's trending papers", "/papers trending"),
+    (
+        "/papers subscribe <topic>",
+        "a daily DM with new papers on a topic",
+        "/papers subscribe diffusion video",
+    ),
+    (
+        "/papers unsubscribe <topic>",
+        "stop following a topic",
+        "/papers unsubscribe diffusion video",
+    ),
+    ("/papers topics", "the topics you follow", "/papers topics"),
+    ("/papers help", "this help", "/papers help"),
+]
+SEARCH_TIPS = 'Quote a phrase ("scene text"), exclude a word with -word.'
+
+
+@dataclass(frozen=True)
+class Who:
+    """Who typed the command, and where."""
+
+    team: str = "local"
+    user: str = "local"
+    channel: str | None = None
+
+
+@dataclass(frozen=True)
+class Command:
+    """A parsed `/papers` command."""
+
+    name: str  # one of SUBCOMMANDS
+    arg: str = ""
+    offset: int = 0
+
+
+@dataclass(frozen=True)
+class Usage:
+    """Show how to use `/papers`; `problem` says what was wrong, if anything."""
+
+    problem: str = ""
+    rows: list = field(default_factory=lambda: list(USAGE))
+
+
+@dataclass(frozen=True)
+class Results:
+    """A page of search results."""
+
+    result: SearchResult
+
+
+@dataclass(frozen=True)
+class Trending:
+    """Today's trending list (or the latest one the store has)."""
+
+    day: str
+    papers: list[StoredPaper]
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A short answer in plain words; may hold a list of items (for example topics)."""
+
+    text: str
+    items: tuple[str, ...] = ()
+
+
+Reply = Usage | Results | Trending | Notice
+
+
+def parse(text: str) -> Command:
+    """`/papers` text → Command. Anything that is not a subcommand is a search."""
+    cleaned = q.clean(text or "")
+    head, _, rest = cleaned.partition(" ")
+    name = head.lower()
+    if not cleaned or name == "help":
+        return Command("help")
+    if name in SUBCOMMANDS:
+        return Command(name, rest.strip())
+    return Command("search", cleaned)
+
+
+def normalize_topic(text: str) -> str:
+    """A topic as stored: cleaned, lower case, single spaces."""
+    return " ".join(q.clean(text).lower().split())
+
+
+class Handlers:
+    """The `/papers` subcommands over one store."""
+
+    def __init__(self, store: Store, clock=None):
+        self.store = store
+        self.clock = clock
+
+    def now(self) -> datetime | None:
+        return self.clock() if self.clock else None
+
+    def handle(self, command: Command, who: Who) -> Reply:
+        """Carry out a command. Errors a person can fix come back as Usage or Notice."""
+        try:
+            return getattr(self, f"do_{command.name}")(command, who)
+        except BadQuery as exc:
+            return Notice(f"{exc} {SEARCH_TIPS}")
+        except BadCommand as exc:
+            return Usage(str(exc))
+
+    def do_help(self, command: Command, who: Who) -> Reply:
+        return Usage()
+
+    def do_search(self, command: Command, who: Who) -> Reply:
+        if not command.arg:
+            raise BadCommand("Tell me what to search for, for example `/papers search ocr`.")
+        result = search(self.store, command.arg, PAGE, command.offset, now=self.now())
+        if not result.papers:
+            broader = (
+                "Try fewer or broader words"
+                if len(result.query.include) > 1
+                else "Try another word"
+            )
+            if result.offset:
+                return Notice(f"No more papers match “{result.query.text}”.")
+            return Notice(
+                f"No papers match “{result.query.text}”. {broader}, or see `/papers trending`."
+            )
+        return Results(result)
+
+    def do_trending(self, command: Command, who: Who) -> Reply:
+        day, papers, note = trending_list(self.store, self.now())
+        if not papers:
+            return Notice("No papers are stored yet. Run `papers-bot ingest` to fetch some.")
+        return Trending(day, papers[:10], note)
+
+    def do_subscribe(self, command: Command, who: Who) -> Reply:
+        topic = self._topic(command)
+        matches = self.store.count_matches(q.to_fts(q.parse(topic)))
+        mine = self.store.topics(who.team, who.user)
+        if topic in mine:
+            return Notice(f"You already follow “{topic}”.", tuple(mine))
+        if len(mine) >= MAX_TOPICS:
+            raise BadCommand(
+                f"You follow {MAX_TOPICS} topics, the most there can be. "
+                "Unsubscribe from one first (`/papers topics` lists them)."
+            )
+        self.store.add_topic(who.team, who.user, topic)
+        return Notice(
+            f"Subscribed to “{topic}”: {matches:,} stored papers match it now. "
+            "You will get new ones in a daily DM."
+        )
+
+    def do_unsubscribe(self, command: Command, who: Who) -> Reply:
+        topic = self._topic(command)
+        if self.store.remove_topic(who.team, who.user, topic):
+            return Notice(f"Unsubscribed from “{topic}”.")
+        mine = self.store.topics(who.team, who.user)
+        if not mine:
+            return Notice(f"You do not follow “{topic}”; you follow no topics yet.")
+        return Notice(f"You do not follow “{topic}”. Your topics:", tuple(mine))
+
+    def do_topics(self, command: Command, who: Who) -> Reply:
+        mine = self.store.topics(who.team, who.user)
+        if not mine:
+            return Notice("You follow no topics yet. Try `/papers subscribe diffusion video`.")
+        return Notice(f"You follow {len(mine)} topic{'s' * (len(mine) != 1)}:", tuple(mine))
+
+    def _topic(self, command: Command) -> str:
+        topic = normalize_topic(command.arg)
+        verb = command.name
+        if not topic:
+            raise BadCommand(f"Name a topic, for example `/papers {verb} diffusion video`.")
+        if len(topic) > MAX_TOPIC_CHARS:
+            raise BadCommand(f"A topic can be at most {MAX_TOPIC_CHARS} characters long.")
+        q.parse(topic)  # a topic is a search: it must hold a searchable word
+        return topic
+
+
+def trending_list(store: Store, now: datetime | None) -> tuple[str, list[StoredPaper], str]:
+    """(day, papers best first, note) for the trending list as of `now`."""
+    now = now or utcnow()
+    papers = store.recent_with_growth(now)
+    day, note = now.date().isoformat(), ""
+    if not papers:
+        latest = store.latest_listing_day("daily")
+        if latest:
+            papers = store.listed_on(latest)
+            day, note = latest, f"Nothing new in the last 3 days; this is the list of {latest}."
+        else:
+            papers = store.newest(20)
+            note = "No daily list is stored yet; these are the newest papers stored."
+    listed = {p.paper.id: p for p in papers}
+    ranked = sorted(
+        listed.values(),
+        key=lambda p: (trending.score(p, now), p.paper.published or ""),
+        reverse=True,
+    )
+    return (
+        day,
+        [StoredPaper(p.paper, p.popularity, p.first_seen, trending.score(p, now)) for p in ranked],
+        note,
+    )

@@ -1,0 +1,55 @@
+"""The trending score, and the short line that says why a paper trends.
+
+    points  = upvotes + 2 × comments + stars / 10
+    growth  = points now − points 24 hours ago (all of it for a paper first seen today)
+    score   = (growth + points / 4 + 1) / (age_days + 2) ^ 1.5
+
+A paper rises with what it gained today more than with what it has, and sinks with age
+(days since published, or since it reached a daily list, whichever is later), as Hacker
+News ranks stories. A star is worth a tenth of an upvote: stars are cheaper and pile up.
+"""
+
+from datetime import date, datetime
+
+from bot.core.models import Popularity, StoredPaper
+
+GRAVITY = 1.5
+
+
+def points(upvotes: int, stars: int, comments: int) -> float:
+    return upvotes + 2 * comments + stars / 10
+
+
+def score(paper: StoredPaper, now: datetime, listed: str | None = None) -> float:
+    pop = paper.popularity
+    total = points(pop.upvotes, pop.stars, pop.comments)
+    growth = points(pop.upvotes_growth, pop.stars_growth, pop.comments_growth)
+    days = [d for d in (paper.paper.published, listed) if d]
+    start = max(date.fromisoformat(d[:10]) for d in days) if days else now.date()
+    age = max(0, (now.date() - start).days)
+    return (growth + total / 4 + 1) / (age + 2) ** GRAVITY
+
+
+def compact(n: int) -> str:
+    """1234 → `1.2k`, 1900000 → `1.9M`."""
+    if n >= 1_000_000:
+        return f"{n / 1_000_000:.1f}".rstrip("0").rstrip(".") + "M"
+    if n >= 1_000:
+        return f"{n / 1_000:.1f}".rstrip("0").rstrip(".") + "k"
+    return str(n)
+
+
+def why(pop: Popularity) -> str:
+    """`▲ 142 · ★ 1.9k (+310 today) · 💬 12`; empty when nothing is known."""
+    parts = []
+    for symbol, value, growth in (
+        ("▲", pop.upvotes, pop.upvotes_growth),
+        ("★", pop.stars, pop.stars_growth),
+        ("💬", pop.comments, pop.comments_growth),
+    ):
+        if value:
+            text = f"{symbol} {compact(value)}"
+            if 0 < growth < value:
+                text += f" (+{compact(growth)} today)"
+            parts.append(text)
+    return " · ".join(parts)

@@ -1,0 +1,1 @@
+"""Paper sources over httpx. Each module keeps fetching apart from pure parsing."""

@@ -1,0 +1,903 @@
+"""A local, in-process Slack emulator for end-to-end tests.
+
+What it emulates
+----------------
+* The Slack **Web API** over plain HTTP on 127.0.0.1 (ephemeral port), good enough for
+  slack_sdk's ``WebClient(token=..., base_url=emu.api_url)``: ``auth.test``,
+  ``apps.connections.open``, ``chat.postMessage``, ``chat.postEphemeral``, ``chat.update``,
+  ``chat.getPermalink``, ``conversations.open``, ``conversations.info``, ``users.info`` and
+  ``views.publish``, with Slack's response shapes and error codes (``invalid_auth``,
+  ``not_allowed_token_type``, ``not_in_channel``, ``channel_not_found``, ``is_archived``,
+  ``thread_not_found``, ``no_text``, ``invalid_blocks``, ``message_not_found``,
+  ``user_not_found``, ``unknown_method``). Both form-encoded and JSON bodies are accepted.
+* **Socket Mode**: a WebSocket server (the ``websockets`` library, on a second port) that
+  sends ``hello`` on connect, pushes ``slash_commands`` / ``interactive`` / ``events_api``
+  envelopes to the most recent connection and records the client's acks with their latency.
+  slack_sdk's built-in ``SocketModeClient`` (used by slack_bolt's ``SocketModeHandler``)
+  connects to it unmodified (it uses plain TCP when the port is not 443).
+* **response_url** endpoints (``/response/<id>`` on the HTTP port): JSON bodies are recorded;
+  after 5 posts to one URL the answer is HTTP 404 ``used_url``, as Slack does.
+* Fault injection (``fail_next``): ``{"ok": false, "error": ...}`` or HTTP 429 with Retry-After.
+
+What it does not emulate
+------------------------
+TLS, OAuth/installations, real channel membership or history, rate limits other than injected
+ones, file uploads, modals (``views.open``/``views.update``), message formatting or block
+validation beyond a list of at most 50 blocks, retries of unacknowledged envelopes, Events API
+over HTTP (use ``signed_headers`` to sign such requests yourself), and enterprise grid.
+
+Usage::
+
+    with SlackEmulator(bot_token="xoxb-test", app_token="xapp-test") as emu:
+        client = WebClient(token="xoxb-test", base_url=emu.api_url)
+        ...
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import hmac
+import json
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.exceptions import ConnectionClosed
+
+BOT_USER_ID = "UBOT"
+BOT_ID = "BBOT"
+APP_ID = "A0001"
+MAX_BLOCKS = 50
+MAX_TEXT = 40_000
+RESPONSE_URL_MAX_POSTS = 5
+# Fields slack_sdk serialises as JSON strings inside form-encoded bodies.
+JSON_FIELDS = ("blocks", "attachments", "view", "metadata", "user_auth_blocks")
+
+
+# --------------------------------------------------------------------------- records
+
+
+@dataclass(frozen=True)
+class Call:
+    """One Web API request as received (also the failed ones)."""
+
+    method: str
+    params: dict[str, Any]
+    token: str | None
+    at: float  # time.monotonic()
+
+
+@dataclass(frozen=True)
+class Message:
+    """A message posted through the Web API (latest version if updated)."""
+
+    channel: str
+    ts: str
+    thread_ts: str | None
+    text: str | None
+    blocks: list[dict] | None
+    user: str | None  # target user of an ephemeral message, else None
+    kind: str  # "message" | "ephemeral"
+
+
+@dataclass(frozen=True)
+class Ack:
+    """A Socket Mode acknowledgement sent by the client."""
+
+    envelope_id: str
+    payload: dict | None
+    latency: float  # seconds from send_* to the ack arriving
+
+
+@dataclass
+class _Fault:
+    error: str
+    status: int
+    retry_after: int
+    times: int
+
+
+@dataclass
+class _User:
+    id: str
+    tz: str
+    tz_offset: int
+    deleted: bool
+    name: str
+    real_name: str
+
+
+@dataclass
+class _Channel:
+    id: str
+    name: str
+    member: bool
+    archived: bool
+
+
+@dataclass
+class _State:
+    """Everything `reset()` forgets."""
+
+    calls: list[Call] = field(default_factory=list)
+    messages: list[Message] = field(default_factory=list)
+    response_posts: list[tuple[str, dict]] = field(default_factory=list)
+    response_counts: dict[str, int] = field(default_factory=dict)
+    faults: dict[str, list[_Fault]] = field(default_factory=dict)
+    sent_at: dict[str, float] = field(default_factory=dict)
+    acks: dict[str, Ack] = field(default_factory=dict)
+
+
+class SlackError(Exception):
+    """Raised by a method handler to answer ``{"ok": false, "error": ...}``."""
+
+    def __init__(self, error: str):
+        super().__init__(error)
+        self.error = error
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def signed_headers(signing_secret: str, body: bytes, timestamp: int | None = None) -> dict:
+    """Headers Slack adds to an HTTP-mode request (v0 HMAC-SHA256 signature)."""
+    ts = int(time.time()) if timestamp is None else int(timestamp)
+    base = f"v0:{ts}:".encode() + body
+    digest = hmac.new(signing_secret.encode(), base, hashlib.sha256).hexdigest()
+    return {
+        "X-Slack-Request-Timestamp": str(ts),
+        "X-Slack-Signature": f"v0={digest}",
+        "Content-Type": "application/x-www-form-urlencoded",
+    }
+
+
+def _decode_params(content_type: str, body: bytes, query: str) -> dict[str, Any]:
+    params: dict[str, Any] = {k: v[-1] for k, v in parse_qs(query, keep_blank_values=True).items()}
+    if body:
+        if "json" in content_type:
+            decoded = json.loads(body.decode("utf-8"))
+            if isinstance(decoded, dict):
+                params.update(decoded)
+        else:
+            form = parse_qs(body.decode("utf-8"), keep_blank_values=True)
+            params.update({k: v[-1] for k, v in form.items()})
+    for key in JSON_FIELDS:
+        value = params.get(key)
+        if isinstance(value, str) and value[:1] in "[{":
+            with contextlib.suppress(ValueError):
+                params[key] = json.loads(value)
+    return params
+
+
+def _truthy(value: Any) -> bool:
+    return value is True or str(value).lower() in ("true", "1")
+
+
+# --------------------------------------------------------------------------- HTTP side
+
+
+class _HttpHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _HttpServer
+
+    def log_message(self, format: str, *args: Any) -> None:  # silence stderr access logs
+        pass
+
+    def do_GET(self) -> None:
+        self._dispatch()
+
+    def do_POST(self) -> None:
+        self._dispatch()
+
+    def _dispatch(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        parts = urlsplit(self.path)
+        emu = self.server.emulator
+        if parts.path.startswith("/api/"):
+            status, headers, payload = emu._handle_api(
+                parts.path[len("/api/") :],
+                self.headers.get("Authorization", ""),
+                self.headers.get("Content-Type", ""),
+                body,
+                parts.query,
+            )
+            self._reply(status, json.dumps(payload).encode(), "application/json", headers)
+        elif parts.path.startswith("/response/"):
+            status, text = emu._handle_response_url(parts.path, body)
+            self._reply(status, text.encode(), "text/plain", {})
+        else:
+            self._reply(404, b"not found", "text/plain", {})
+
+    def _reply(self, status: int, data: bytes, ctype: str, headers: dict[str, str]) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", f"{ctype}; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        for key, value in headers.items():
+            self.send_header(key, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+
+class _HttpServer(ThreadingHTTPServer):
+    daemon_threads = True
+    emulator: SlackEmulator
+
+
+# --------------------------------------------------------------------------- emulator
+
+
+class SlackEmulator:
+    """Slack Web API + Socket Mode + response_url emulator; see the module docstring."""
+
+    def __init__(
+        self,
+        bot_token: str = "xoxb-test",
+        app_token: str = "xapp-test",
+        team_id: str = "T0001",
+        team_domain: str = "papers-test",
+    ):
+        self.bot_token = bot_token
+        self.app_token = app_token
+        self.team_id = team_id
+        self.team_domain = team_domain
+        self._cond = threading.Condition(threading.RLock())
+        self._state = _State()
+        self._users: dict[str, _User] = {}
+        self._channels: dict[str, _Channel] = {}
+        self._known_ts: set[tuple[str, str]] = set()  # (channel, ts) usable as thread parents
+        self._last_ts_us = 0
+        self._connections: list[ServerConnection] = []
+        self._handlers: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+            "auth.test": self._auth_test,
+            "apps.connections.open": self._apps_connections_open,
+            "chat.postMessage": self._chat_post_message,
+            "chat.postEphemeral": self._chat_post_ephemeral,
+            "chat.update": self._chat_update,
+            "chat.getPermalink": self._chat_get_permalink,
+            "conversations.open": self._conversations_open,
+            "conversations.info": self._conversations_info,
+            "users.info": self._users_info,
+            "views.publish": self._views_publish,
+        }
+        self._httpd: _HttpServer | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._ws_server: Server | None = None
+        self._threads: list[threading.Thread] = []
+        self.http_port = 0
+        self.ws_port = 0
+
+    # ----------------------------------------------------------------- lifecycle
+
+    def start(self) -> SlackEmulator:
+        self._httpd = _HttpServer(("127.0.0.1", 0), _HttpHandler)
+        self._httpd.emulator = self
+        self.http_port = self._httpd.server_address[1]
+        self._spawn(lambda: self._httpd.serve_forever(0.05), "slack-emu-http")
+
+        self._loop = asyncio.new_event_loop()
+        self._spawn(self._loop.run_forever, "slack-emu-ws")
+        self._ws_server = asyncio.run_coroutine_threadsafe(self._start_ws(), self._loop).result(5)
+        self.ws_port = self._ws_server.sockets[0].getsockname()[1]
+        return self
+
+    def stop(self) -> None:
+        if self._httpd is not None:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+            self._httpd = None
+        if self._loop is not None:
+            with contextlib.suppress(Exception):
+                asyncio.run_coroutine_threadsafe(self._stop_ws(), self._loop).result(5)
+            self._loop.call_soon_threadsafe(self._loop.stop)
+        for thread in self._threads:
+            thread.join(5)
+        self._threads.clear()
+        if self._loop is not None:
+            self._loop.close()
+            self._loop = None
+
+    def __enter__(self) -> SlackEmulator:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _spawn(self, target: Callable[[], Any], name: str) -> None:
+        thread = threading.Thread(target=target, name=name, daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.http_port}/api/"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.ws_port}/link/"
+
+    # ----------------------------------------------------------------- setup
+
+    def add_user(
+        self,
+        user_id: str,
+        tz: str = "UTC",
+        tz_offset: int = 0,
+        deleted: bool = False,
+        *,
+        name: str | None = None,
+        real_name: str | None = None,
+    ) -> None:
+        with self._cond:
+            self._users[user_id] = _User(
+                id=user_id,
+                tz=tz,
+                tz_offset=tz_offset,
+                deleted=deleted,
+                name=name or user_id.lower(),
+                real_name=real_name or f"User {user_id}",
+            )
+
+    def add_channel(
+        self,
+        channel_id: str,
+        member: bool = True,
+        archived: bool = False,
+        *,
+        name: str | None = None,
+    ) -> None:
+        with self._cond:
+            self._channels[channel_id] = _Channel(
+                id=channel_id, name=name or channel_id.lower(), member=member, archived=archived
+            )
+
+    def add_message(self, channel: str, ts: str | None = None) -> str:
+        """Declare a message posted by someone else, so it can be a thread parent."""
+        with self._cond:
+            ts = ts or self._next_ts()
+            self._known_ts.add((channel, ts))
+            return ts
+
+    def fail_next(
+        self,
+        method: str,
+        error: str = "not_in_channel",
+        *,
+        status: int = 200,
+        retry_after: int | None = None,
+        times: int = 1,
+    ) -> None:
+        fault = _Fault(error, status, 1 if retry_after is None else retry_after, times)
+        with self._cond:
+            self._state.faults.setdefault(method, []).append(fault)
+
+    def reset(self) -> None:
+        with self._cond:
+            self._state = _State()
+
+    # ----------------------------------------------------------------- inspection
+
+    def calls(self, method: str | None = None) -> list[Call]:
+        with self._cond:
+            return [c for c in self._state.calls if method is None or c.method == method]
+
+    def messages(self, channel: str | None = None) -> list[Message]:
+        with self._cond:
+            return [m for m in self._state.messages if channel is None or m.channel == channel]
+
+    def response_posts(
+        self, timeout: float = 0, min_count: int = 1, *, url: str | None = None
+    ) -> list[dict]:
+        def current() -> list[dict]:
+            posts = self._state.response_posts
+            return [body for u, body in posts if url is None or u.endswith(urlsplit(url).path)]
+
+        with self._cond:
+            if timeout > 0 and not self._cond.wait_for(
+                lambda: len(current()) >= min_count, timeout
+            ):
+                raise TimeoutError(f"fewer than {min_count} response_url posts: {current()}")
+            return current()
+
+    def wait_for(self, predicate: Callable[[], Any], timeout: float = 5) -> Any:
+        """Poll `predicate` (woken early by any emulator event); return its truthy value."""
+        deadline = time.monotonic() + timeout
+        while True:
+            value = predicate()
+            if value:
+                return value
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"condition not met within {timeout}s")
+            with self._cond:
+                self._cond.wait(min(0.05, remaining))
+
+    def wait_socket_connected(self, timeout: float = 10) -> None:
+        with self._cond:
+            if not self._cond.wait_for(lambda: bool(self._connections), timeout):
+                raise TimeoutError("no Socket Mode connection")
+
+    @property
+    def socket_connections(self) -> int:
+        with self._cond:
+            return len(self._connections)
+
+    def wait_ack(self, envelope_id: str, timeout: float = 5) -> Ack:
+        with self._cond:
+            if not self._cond.wait_for(lambda: envelope_id in self._state.acks, timeout):
+                raise TimeoutError(f"no ack for envelope {envelope_id}")
+            return self._state.acks[envelope_id]
+
+    # ----------------------------------------------------------------- Socket Mode pushes
+
+    def send_slash_command(
+        self,
+        text: str = "",
+        command: str = "/papers",
+        user_id: str = "U1",
+        channel_id: str = "C1",
+        team_id: str | None = None,
+        *,
+        response_url: str | None = None,
+    ) -> str:
+        channel = self._channels.get(channel_id)
+        payload = {
+            "token": "verification-token",
+            "team_id": team_id or self.team_id,
+            "team_domain": self.team_domain,
+            "channel_id": channel_id,
+            "channel_name": channel.name if channel else "directmessage",
+            "user_id": user_id,
+            "user_name": self._user_name(user_id),
+            "command": command,
+            "text": text,
+            "api_app_id": APP_ID,
+            "is_enterprise_install": "false",
+            "response_url": response_url or self.new_response_url(),
+            "trigger_id": self._trigger_id(),
+        }
+        return self._send_envelope("slash_commands", payload, accepts_response_payload=True)
+
+    def send_block_action(
+        self,
+        action_id: str,
+        value: str = "",
+        user_id: str = "U1",
+        channel_id: str = "C1",
+        response_url: str | None = None,
+        *,
+        block_id: str = "actions",
+        message_ts: str | None = None,
+    ) -> str:
+        with self._cond:
+            channel = self._channels.get(channel_id)
+            message = self._find_message(channel_id, message_ts) if message_ts else None
+        container: dict[str, Any] = {
+            "type": "message",
+            "message_ts": message_ts or self._next_ts(),
+            "channel_id": channel_id,
+            "is_ephemeral": bool(message and message.kind == "ephemeral"),
+        }
+        payload: dict[str, Any] = {
+            "type": "block_actions",
+            "user": {
+                "id": user_id,
+                "username": self._user_name(user_id),
+                "name": self._user_name(user_id),
+                "team_id": self.team_id,
+            },
+            "api_app_id": APP_ID,
+            "token": "verification-token",
+            "container": container,
+            "trigger_id": self._trigger_id(),
+            "team": {"id": self.team_id, "domain": self.team_domain},
+            "enterprise": None,
+            "is_enterprise_install": False,
+            "channel": {"id": channel_id, "name": channel.name if channel else "directmessage"},
+            "state": {"values": {}},
+            "response_url": response_url or self.new_response_url(),
+            "actions": [
+                {
+                    "action_id": action_id,
+                    "block_id": block_id,
+                    "text": {"type": "plain_text", "text": action_id, "emoji": True},
+                    "value": value,
+                    "type": "button",
+                    "action_ts": f"{time.time():.6f}",
+                }
+            ],
+        }
+        if message is not None and message.kind == "message":
+            payload["message"] = self._message_json(message)
+        return self._send_envelope("interactive", payload, accepts_response_payload=False)
+
+    def send_event(self, event: dict[str, Any]) -> str:
+        """Push an ``events_api`` envelope wrapping `event` (e.g. app_home_opened)."""
+        payload = {
+            "token": "verification-token",
+            "team_id": self.team_id,
+            "api_app_id": APP_ID,
+            "event": event,
+            "type": "event_callback",
+            "event_id": f"Ev{uuid.uuid4().hex[:10].upper()}",
+            "event_time": int(time.time()),
+            "authorizations": [
+                {
+                    "enterprise_id": None,
+                    "team_id": self.team_id,
+                    "user_id": BOT_USER_ID,
+                    "is_bot": True,
+                    "is_enterprise_install": False,
+                }
+            ],
+            "is_ext_shared_channel": False,
+        }
+        return self._send_envelope("events_api", payload, accepts_response_payload=False)
+
+    def disconnect_socket(self, reason: str = "refresh_requested") -> None:
+        """Send Slack's ``disconnect`` message to the newest connection, then close it."""
+        ws = self._newest_connection()
+        message = json.dumps({"type": "disconnect", "reason": reason, "debug_info": {}})
+        assert self._loop is not None
+        asyncio.run_coroutine_threadsafe(self._send_and_close(ws, message), self._loop).result(5)
+
+    def new_response_url(self) -> str:
+        return f"http://127.0.0.1:{self.http_port}/response/{uuid.uuid4().hex}"
+
+    def _send_envelope(self, kind: str, payload: dict, *, accepts_response_payload: bool) -> str:
+        envelope_id = str(uuid.uuid4())
+        envelope = {
+            "envelope_id": envelope_id,
+            "payload": payload,
+            "type": kind,
+            "accepts_response_payload": accepts_response_payload,
+            "retry_attempt": 0,
+            "retry_reason": "",
+        }
+        ws = self._newest_connection()
+        with self._cond:
+            self._state.sent_at[envelope_id] = time.monotonic()
+        assert self._loop is not None
+        asyncio.run_coroutine_threadsafe(ws.send(json.dumps(envelope)), self._loop).result(5)
+        return envelope_id
+
+    def _newest_connection(self) -> ServerConnection:
+        self.wait_socket_connected(timeout=5)
+        with self._cond:
+            return self._connections[-1]
+
+    def _trigger_id(self) -> str:
+        return f"{int(time.time())}.{uuid.uuid4().int % 10**12}.{uuid.uuid4().hex}"
+
+    def _user_name(self, user_id: str) -> str:
+        user = self._users.get(user_id)
+        return user.name if user else user_id.lower()
+
+    # ----------------------------------------------------------------- WebSocket server
+
+    async def _start_ws(self) -> Server:
+        return await serve(
+            self._ws_session,
+            "127.0.0.1",
+            0,
+            process_request=self._ws_process_request,
+            max_size=None,
+        )
+
+    async def _stop_ws(self) -> None:
+        assert self._ws_server is not None
+        self._ws_server.close()
+        await self._ws_server.wait_closed()
+
+    @staticmethod
+    def _ws_process_request(connection: ServerConnection, request: Any) -> Any:
+        if not request.path.startswith("/link"):
+            return connection.respond(HTTPStatus.NOT_FOUND, "not found\n")
+        return None
+
+    async def _ws_session(self, ws: ServerConnection) -> None:
+        hello = {
+            "type": "hello",
+            "num_connections": 1,
+            "debug_info": {
+                "host": "emulator",
+                "started": time.strftime("%Y-%m-%d %H:%M:%S"),
+                "build_number": 1,
+                "approximate_connection_time": 18060,
+            },
+            "connection_info": {"app_id": APP_ID},
+        }
+        await ws.send(json.dumps(hello))
+        with self._cond:
+            self._connections.append(ws)
+            self._cond.notify_all()
+        try:
+            async for raw in ws:
+                self._on_ws_message(raw)
+        except ConnectionClosed:
+            pass
+        finally:
+            with self._cond:
+                self._connections.remove(ws)
+                self._cond.notify_all()
+
+    @staticmethod
+    async def _send_and_close(ws: ServerConnection, message: str) -> None:
+        await ws.send(message)
+        await ws.close(1000, "disconnect")
+
+    def _on_ws_message(self, raw: str | bytes) -> None:
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            return
+        if not isinstance(data, dict) or "envelope_id" not in data:
+            return
+        now = time.monotonic()
+        with self._cond:
+            eid = data["envelope_id"]
+            sent = self._state.sent_at.get(eid, now)
+            self._state.acks[eid] = Ack(eid, data.get("payload"), now - sent)
+            self._cond.notify_all()
+
+    # ----------------------------------------------------------------- HTTP entry points
+
+    def _handle_api(
+        self, method: str, authorization: str, content_type: str, body: bytes, query: str
+    ) -> tuple[int, dict[str, str], dict[str, Any]]:
+        try:
+            params = _decode_params(content_type, body, query)
+        except ValueError:
+            return 200, {}, {"ok": False, "error": "invalid_json"}
+        token = params.pop("token", None)
+        if authorization.lower().startswith("bearer "):
+            token = authorization[len("bearer ") :].strip()
+        with self._cond:
+            self._state.calls.append(Call(method, params, token, time.monotonic()))
+            self._cond.notify_all()
+            fault = self._take_fault(method)
+            if fault is not None:
+                if fault.status == 429:
+                    headers = {"Retry-After": str(fault.retry_after)}
+                    return 429, headers, {"ok": False, "error": "ratelimited"}
+                return fault.status, {}, {"ok": False, "error": fault.error}
+            try:
+                self._check_token(method, token)
+                handler = self._handlers.get(method)
+                if handler is None:
+                    raise SlackError("unknown_method")
+                result = handler(params)
+            except SlackError as e:
+                return 200, {}, {"ok": False, "error": e.error}
+            self._cond.notify_all()
+            return 200, {}, {"ok": True, **result}
+
+    def _handle_response_url(self, path: str, body: bytes) -> tuple[int, str]:
+        try:
+            data = json.loads(body.decode("utf-8") or "{}")
+        except ValueError:
+            return 400, "invalid_payload"
+        with self._cond:
+            count = self._state.response_counts.get(path, 0)
+            if count >= RESPONSE_URL_MAX_POSTS:
+                return 404, "used_url"
+            self._state.response_counts[path] = count + 1
+            self._state.response_posts.append((path, data))
+            self._cond.notify_all()
+        return 200, "ok"
+
+    def _take_fault(self, method: str) -> _Fault | None:
+        queue = self._state.faults.get(method)
+        if not queue:
+            return None
+        fault = queue[0]
+        fault.times -= 1
+        if fault.times <= 0:
+            queue.pop(0)
+        return fault
+
+    def _check_token(self, method: str, token: str | None) -> None:
+        if not token:
+            raise SlackError("not_authed")
+        if token not in (self.bot_token, self.app_token):
+            raise SlackError("invalid_auth")
+        wants_app_token = method == "apps.connections.open"
+        if (token == self.app_token) != wants_app_token:
+            raise SlackError("not_allowed_token_type")
+
+    # ----------------------------------------------------------------- state helpers
+
+    def _next_ts(self) -> str:
+        self._last_ts_us = max(int(time.time() * 1_000_000), self._last_ts_us + 100)
+        return f"{self._last_ts_us // 1_000_000}.{self._last_ts_us % 1_000_000:06d}"
+
+    def _find_message(self, channel: str, ts: str | None) -> Message | None:
+        for message in self._state.messages:
+            if message.channel == channel and message.ts == ts:
+                return message
+        return None
+
+    def _resolve_postable_channel(self, channel_id: str | None) -> str:
+        """Slack's channel checks for posting; returns the channel id messages land in."""
+        if not channel_id:
+            raise SlackError("channel_not_found")
+        if channel_id.startswith("D"):
+            return channel_id
+        if channel_id.startswith(("U", "W")):  # posting to a user id goes to the DM
+            user = self._users.get(channel_id)
+            if user is None or user.deleted:
+                raise SlackError("channel_not_found")
+            return "D" + channel_id
+        channel = self._channels.get(channel_id)
+        if channel is None:
+            raise SlackError("channel_not_found")
+        if channel.archived:
+            raise SlackError("is_archived")
+        if not channel.member:
+            raise SlackError("not_in_channel")
+        return channel_id
+
+    @staticmethod
+    def _content(params: dict[str, Any], *, required: bool = True) -> tuple[str | None, Any]:
+        text, blocks = params.get("text"), params.get("blocks")
+        if blocks is not None and (not isinstance(blocks, list) or len(blocks) > MAX_BLOCKS):
+            raise SlackError("invalid_blocks")
+        if required and not text and not blocks:
+            raise SlackError("no_text")
+        if text and len(text) > MAX_TEXT:
+            raise SlackError("msg_too_long")
+        return text, blocks
+
+    def _message_json(self, message: Message) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "type": "message",
+            "text": message.text or "",
+            "user": BOT_USER_ID,
+            "bot_id": BOT_ID,
+            "app_id": APP_ID,
+            "team": self.team_id,
+            "ts": message.ts,
+        }
+        if message.thread_ts:
+            data["thread_ts"] = message.thread_ts
+        if message.blocks is not None:
+            data["blocks"] = message.blocks
+        return data
+
+    def _user_or_error(self, user_id: str | None) -> _User:
+        user = self._users.get(user_id or "")
+        if user is None:
+            raise SlackError("user_not_found")
+        return user
+
+    # ----------------------------------------------------------------- method handlers
+
+    def _auth_test(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "url": f"https://{self.team_domain}.slack.com/",
+            "team": "Papers Test",
+            "user": "papers-bot",
+            "team_id": self.team_id,
+            "user_id": BOT_USER_ID,
+            "bot_id": BOT_ID,
+            "is_enterprise_install": False,
+        }
+
+    def _apps_connections_open(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {"url": f"{self.ws_url}?ticket={uuid.uuid4()}&app_id={APP_ID}"}
+
+    def _chat_post_message(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel = self._resolve_postable_channel(params.get("channel"))
+        text, blocks = self._content(params)
+        thread_ts = params.get("thread_ts") or None
+        if thread_ts and (channel, thread_ts) not in self._known_ts:
+            raise SlackError("thread_not_found")
+        message = Message(channel, self._next_ts(), thread_ts, text, blocks, None, "message")
+        self._state.messages.append(message)
+        self._known_ts.add((channel, message.ts))
+        return {"channel": channel, "ts": message.ts, "message": self._message_json(message)}
+
+    def _chat_post_ephemeral(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel = self._resolve_postable_channel(params.get("channel"))
+        user = params.get("user")
+        if not user:
+            raise SlackError("user_not_found")
+        text, blocks = self._content(params)
+        thread_ts = params.get("thread_ts") or None
+        message = Message(channel, self._next_ts(), thread_ts, text, blocks, user, "ephemeral")
+        self._state.messages.append(message)
+        return {"message_ts": message.ts}
+
+    def _chat_update(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel, ts = params.get("channel"), params.get("ts")
+        old = self._find_message(channel or "", ts)
+        if old is None or old.kind != "message":
+            raise SlackError("message_not_found" if channel else "channel_not_found")
+        text, blocks = self._content(params, required=False)
+        new = replace(
+            old,
+            text=text if text is not None else old.text,
+            blocks=blocks if blocks is not None else old.blocks,
+        )
+        index = self._state.messages.index(old)
+        self._state.messages[index] = new
+        message = self._message_json(new)
+        return {"channel": new.channel, "ts": new.ts, "text": new.text or "", "message": message}
+
+    def _chat_get_permalink(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel, ts = params.get("channel") or "", params.get("message_ts") or ""
+        if (channel, ts) not in self._known_ts:
+            raise SlackError("message_not_found")
+        link = f"https://{self.team_domain}.slack.com/archives/{channel}/p{ts.replace('.', '')}"
+        return {"channel": channel, "permalink": link}
+
+    def _conversations_open(self, params: dict[str, Any]) -> dict[str, Any]:
+        users = params.get("users") or ""
+        user_ids = users if isinstance(users, list) else str(users).split(",")
+        user = self._user_or_error(user_ids[0].strip() if user_ids else None)
+        if user.deleted:
+            raise SlackError("user_not_found")
+        return {"channel": {"id": "D" + user.id}}
+
+    def _conversations_info(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel_id = params.get("channel") or ""
+        if channel_id.startswith("D"):
+            return {"channel": {"id": channel_id, "is_im": True, "user": channel_id[1:]}}
+        channel = self._channels.get(channel_id)
+        if channel is None:
+            raise SlackError("channel_not_found")
+        return {
+            "channel": {
+                "id": channel.id,
+                "name": channel.name,
+                "is_channel": True,
+                "is_im": False,
+                "is_archived": channel.archived,
+                "is_member": channel.member,
+            }
+        }
+
+    def _users_info(self, params: dict[str, Any]) -> dict[str, Any]:
+        user = self._user_or_error(params.get("user"))
+        return {
+            "user": {
+                "id": user.id,
+                "team_id": self.team_id,
+                "name": user.name,
+                "real_name": user.real_name,
+                "deleted": user.deleted,
+                "tz": user.tz,
+                "tz_label": user.tz,
+                "tz_offset": user.tz_offset,
+                "is_bot": False,
+            }
+        }
+
+    def _views_publish(self, params: dict[str, Any]) -> dict[str, Any]:
+        view = params.get("view")
+        if not params.get("user_id") or not isinstance(view, dict):
+            raise SlackError("invalid_arguments")
+        view_id = f"V{uuid.uuid4().hex[:10].upper()}"
+        return {
+            "view": {
+                "id": view_id,
+                "team_id": self.team_id,
+                "app_id": APP_ID,
+                "bot_id": BOT_ID,
+                "type": view.get("type", "home"),
+                "blocks": view.get("blocks", []),
+                "private_metadata": view.get("private_metadata", ""),
+                "callback_id": view.get("callback_id", ""),
+                "state": {"values": {}},
+                "hash": uuid.uuid4().hex,
+            }
+        }
