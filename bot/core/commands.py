@@ -50,6 +50,8 @@ class Who:
     team: str = "local"
     user: str = "local"
     channel: str | None = None
+    # Filled by the adapter where a command needs them (Slack: from users.info).
+    tz: str | None = None
 
 
 @dataclass(frozen=True)
@@ -171,7 +173,8 @@ class Handlers:
             )
         self.store.add_topic(who.team, who.user, topic)
         return Notice(
-            f"Subscribed to “{topic}”: {matches:,} stored papers match it now. "
+            f"Subscribed to “{topic}”: {matches:,} stored paper{'s' * (matches != 1)} "
+            "match it now. "
             "You will get new ones in a daily DM."
         )
 

@@ -1,0 +1,161 @@
+"""Block Kit builders for `/papers` answers: pure functions from core replies to messages.
+
+Everything that came from a paper or a person is mrkdwn-escaped, and every text is clipped to
+Slack's limits, however long the paper.
+"""
+
+import json
+from datetime import date
+
+from bot.core import trending
+from bot.core.commands import Notice, Reply, Results, Trending, Usage
+from bot.core.models import StoredPaper
+
+MAX_BLOCKS = 50
+MAX_SECTION = 3000
+MAX_BUTTON = 75
+MAX_CONTEXT = 2000
+MAX_FALLBACK = 3000
+MORE_ACTION = "papers_more"
+
+
+def escape(text: str) -> str:
+    """mrkdwn-escape the three characters Slack treats as markup."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def clip(text: str, limit: int) -> str:
+    """Text cut to `limit` characters at a word where possible, with an ellipsis."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit * 0.6:
+        cut = cut[:space]
+    return cut.rstrip() + "…"
+
+
+def link(url: str, label: str) -> str:
+    return f"<{url}|{escape(label)}>"
+
+
+def authors_line(names: tuple[str, ...], shown: int = 3) -> str:
+    if not names:
+        return "Unknown authors"
+    if len(names) <= shown:
+        return ", ".join(names)
+    return ", ".join(names[:shown]) + " et al."
+
+
+def links_line(item: StoredPaper) -> str:
+    """PDF · Code ★ 1.9k · HF page, each linked where the paper has it."""
+    p = item.paper
+    parts = [link(p.pdf_url, "PDF")]
+    if p.code_url:
+        stars = item.popularity.stars
+        parts.append(link(p.code_url, f"Code ★ {trending.compact(stars)}" if stars else "Code"))
+    if p.hf_url:
+        parts.append(link(p.hf_url, "HF page"))
+    return " · ".join(parts)
+
+
+def paper_text(item: StoredPaper, number: int | None = None) -> str:
+    """One paper as a section's mrkdwn: linked title, authors and date, why it trends, links."""
+    p = item.paper
+    prefix = f"{number}. " if number else ""
+    title = prefix + link(p.abs_url, clip(p.title, 300))
+    meta = escape(clip(authors_line(p.authors), 300)) + f" · {p.published or 'undated'}"
+    why = trending.why(item.popularity)
+    lines = [f"*{title}*", meta]
+    if why:
+        lines.append(why)
+    lines.append(links_line(item))
+    return clip("\n".join(lines), MAX_SECTION)
+
+
+def section(text: str) -> dict:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": clip(text, MAX_SECTION)}}
+
+
+def context(text: str) -> dict:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": clip(text, MAX_CONTEXT)}]}
+
+
+def message(blocks: list[dict], fallback: str) -> dict:
+    """A message payload: blocks within Slack's limit, plus fallback text for notifications."""
+    return {"blocks": blocks[:MAX_BLOCKS], "text": clip(fallback, MAX_FALLBACK)}
+
+
+def more_value(query_text: str, offset: int) -> str:
+    return json.dumps({"q": query_text, "o": offset}, ensure_ascii=False)
+
+
+def results(reply: Results) -> dict:
+    r = reply.result
+    shown = f"{r.offset + 1}–{r.offset + len(r.papers)}"
+    blocks = [context(f"Papers matching “{escape(r.query.text)}” · {shown}")]
+    blocks += [
+        section(paper_text(item, number)) for number, item in enumerate(r.papers, r.offset + 1)
+    ]
+    if r.has_more:
+        blocks.append(
+            {
+                "type": "actions",
+                "elements": [
+                    {
+                        "type": "button",
+                        "action_id": MORE_ACTION,
+                        "text": {"type": "plain_text", "text": clip("More results", MAX_BUTTON)},
+                        "value": more_value(r.query.text, r.offset + len(r.papers)),
+                    }
+                ],
+            }
+        )
+    titles = "; ".join(item.paper.title for item in r.papers)
+    return message(blocks, f"Papers matching “{r.query.text}”: {titles}")
+
+
+def trending_list(reply: Trending) -> dict:
+    day = date.fromisoformat(reply.day).strftime("%a %-d %b %Y")
+    blocks = [
+        {"type": "header", "text": {"type": "plain_text", "text": f"Trending papers · {day}"}}
+    ]
+    if reply.note:
+        blocks.append(context(escape(reply.note)))
+    blocks += [section(paper_text(item, n)) for n, item in enumerate(reply.papers, 1)]
+    return message(blocks, f"Trending papers · {day}")
+
+
+def notice(reply: Notice) -> dict:
+    text = escape(reply.text)
+    if reply.items:
+        text += "\n" + "\n".join(f"• {escape(item)}" for item in reply.items)
+    return message([section(text)], text)
+
+
+def usage(reply: Usage) -> dict:
+    rows = "\n".join(
+        f"`{escape(u)}` — {escape(what)}, e.g. `{escape(example)}`"
+        for u, what, example in reply.rows
+    )
+    blocks = [section(escape(reply.problem))] if reply.problem else []
+    blocks.append(section(f"*How to use /papers*\n{rows}"))
+    return message(blocks, (reply.problem + " " if reply.problem else "") + "How to use /papers")
+
+
+def render(reply: Reply) -> dict:
+    """Any core reply as a Slack message payload (`blocks` and fallback `text`)."""
+    for kind, builder in (
+        (Results, results),
+        (Trending, trending_list),
+        (Notice, notice),
+        (Usage, usage),
+    ):
+        if isinstance(reply, kind):
+            return builder(reply)
+    raise TypeError(f"cannot render {reply!r}")
+
+
+def problem(text: str) -> dict:
+    """A one-line answer when something went wrong."""
+    return message([section(f":warning: {escape(text)}")], text)
