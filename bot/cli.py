@@ -159,3 +159,37 @@ def search(query: tuple[str, ...], limit: int, as_json: bool) -> None:
     for rank, p in enumerate(result.papers, 1):
         title = p.paper.title if len(p.paper.title) <= 70 else p.paper.title[:69] + "…"
         click.echo(f"{rank:>3}  {p.paper.id:<12} {p.score:7.2f}  {title}")
+
+
+@main.command()
+@click.option("--channel", "channel_id", metavar="ID", help="Only this channel (its Slack id).")
+@click.option("--users", is_flag=True, help="Personal DMs to everyone with topics, not threads.")
+@click.option("--dry-run", is_flag=True, help="Print what would be posted; post nothing.")
+def digest(channel_id: str | None, users: bool, dry_run: bool) -> None:
+    """Send today's digests now, to every target that has not had today's yet."""
+    from bot.digests import run_digests
+
+    settings = _settings()
+    if channel_id and users:
+        raise click.UsageError("--channel and --users do not go together.")
+    if not dry_run and not settings.bot_token:
+        raise click.ClickException(
+            "SLACK_BOT_TOKEN is needed to post digests (--dry-run previews them without Slack)."
+        )
+    store = _store(settings)
+    client = None
+    if not dry_run:
+        from bot.slack.delivery import make_client
+
+        client = make_client(settings)
+    try:
+        report = run_digests(
+            settings, store, client, channel=channel_id, users=users, dry_run=dry_run
+        )
+    except PapersError as exc:
+        raise click.ClickException(str(exc)) from None
+    for line in report.lines():
+        click.echo(line)
+    click.echo(report.summary())
+    if report.failed:
+        sys.exit(1)

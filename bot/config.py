@@ -24,6 +24,9 @@ class Settings:
     # Seconds between arXiv requests: arXiv asks for at most one every 3 seconds.
     arxiv_delay: float = 3.0
     digest_grace_hours: float = 6.0
+    # Seconds between digest ticks of the scheduler, and between two posts to one channel.
+    scheduler_tick: float = 60.0
+    post_interval: float = 1.0
 
     @property
     def has_slack(self) -> bool:
@@ -59,6 +62,13 @@ def _float(env, name: str, default: float) -> float:
     return value
 
 
+def _tick(env) -> float:
+    value = _float(env, "PAPERS_SCHEDULER_TICK", 60.0)
+    if value == 0:
+        raise ConfigError("PAPERS_SCHEDULER_TICK must be more than 0 seconds")
+    return value
+
+
 def _token(env, name: str, prefix: str) -> str | None:
     value = (env.get(name) or "").strip()
     if not value:
@@ -91,4 +101,6 @@ def load(env=None) -> Settings:
         arxiv_categories=categories or DEFAULT_CATEGORIES,
         arxiv_delay=_float(env, "PAPERS_ARXIV_DELAY", 3.0),
         digest_grace_hours=_float(env, "PAPERS_DIGEST_GRACE_HOURS", 6.0),
+        scheduler_tick=_tick(env),
+        post_interval=_float(env, "PAPERS_POST_INTERVAL", 1.0),
     )

@@ -250,3 +250,29 @@ def test_http_mode_needs_a_signing_secret(emu, db, tmp_path):
     assert bot.proc.wait(timeout=30) != 0
     bot.stop()
     assert "HTTP mode needs SLACK_SIGNING_SECRET" in bot.log
+
+
+def test_channel_on_states_time_zone_and_how_to_invite(emu, bot):
+    emu.add_channel("C2", member=False)
+    url = emu.new_response_url()
+    eid = emu.send_slash_command(text="channel on 08:30", channel_id="C2", response_url=url)
+    emu.wait_ack(eid)
+    (answer,) = emu.response_posts(timeout=10, url=url)
+    assert "08:30 Europe/Paris" in answer["text"]
+    assert "/invite @papers-bot" in answer["text"]
+    status = ask(emu, "channel status")  # C1 never asked for a thread
+    assert "This channel has no daily thread" in status["text"]
+
+
+def test_a_429_on_the_first_web_api_call_is_retried(emu, bot, store):
+    emu.fail_next("users.info", status=429, retry_after=1)
+    answer = ask(emu, "subscribe graph networks")
+    assert "Subscribed to “graph networks”" in answer["text"]
+    assert len(emu.calls("users.info")) == 2
+    assert store.person(TEAM, "U1").tz == "Europe/Paris"
+
+
+def test_users_info_failing_still_answers(emu, bot):
+    emu.fail_next("users.info", error="user_not_found")
+    answer = ask(emu, "digest 07:45")
+    assert "07:45" in answer["text"] and "UTC" in answer["text"]

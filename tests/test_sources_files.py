@@ -49,3 +49,31 @@ def test_reading_is_streaming():
     report = IngestReport()
     iterator = files.read(stream, report)
     assert next(iterator).paper.id == "2101.00001"
+
+
+def test_backfill_parses_in_worker_processes(store, tmp_path, monkeypatch):
+    import bot.ingest
+
+    monkeypatch.setattr(bot.ingest, "CHILD_BYTES", 0)
+    monkeypatch.setattr(bot.ingest, "FILE_BATCH", 30)  # several chunks in flight
+    lines = (FIXTURES / "arxiv_cs_sample_100.jsonl").read_text().splitlines()
+    lines.insert(40, "{broken")
+    path = tmp_path / "big.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    report = ingest_file(store, path, progress=False)
+    assert (report.added, report.skipped) == (100, 1)
+    assert "line 41: not valid JSON" in report.summary()
+    assert store.count_matches('"the"') > 50  # the index was built at the end
+    assert not store.index_is_stale()
+
+
+def test_an_interrupted_bulk_import_is_reindexed_on_open(tmp_path, seed_sightings):
+    from bot.store import Store
+
+    first = Store(tmp_path / "p.db")
+    first.upsert(seed_sightings, index=False)  # rows in, index left for later, then "crash"
+    assert first.index_is_stale() and first.count_matches('"ocr"') == 0
+    first.close()
+    reopened = Store(tmp_path / "p.db")
+    assert not reopened.index_is_stale()
+    assert reopened.count_matches('"ocr"') >= 1

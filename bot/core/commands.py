@@ -6,9 +6,10 @@ Handlers take a parsed command and return plain results; the adapters render the
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.clock import utcnow
+from bot.clock import iso, utcnow
 from bot.core import query as q
 from bot.core import trending
+from bot.core.channel_commands import ChannelCommands
 from bot.core.models import StoredPaper
 from bot.core.search import SearchResult, search
 from bot.errors import BadCommand, BadQuery
@@ -17,7 +18,16 @@ from bot.store import Store
 PAGE = 5
 MAX_TOPIC_CHARS = 100
 MAX_TOPICS = 25
-SUBCOMMANDS = ("help", "search", "trending", "subscribe", "unsubscribe", "topics")
+SUBCOMMANDS = (
+    "help",
+    "search",
+    "trending",
+    "subscribe",
+    "unsubscribe",
+    "topics",
+    "digest",
+    "channel",
+)
 
 USAGE = [
     ("/papers <query>", "search papers, best matches first", "/papers ocr"),
@@ -38,6 +48,26 @@ USAGE = [
         "/papers unsubscribe diffusion video",
     ),
     ("/papers topics", "the topics you follow", "/papers topics"),
+    (
+        "/papers digest on|off|HH:MM",
+        "your daily DM of new papers on your topics (09:00 your time)",
+        "/papers digest 08:30",
+    ),
+    (
+        "/papers channel on [HH:MM]",
+        "a daily trending thread in this channel; also off, status, quiet on|off",
+        "/papers channel on 09:00",
+    ),
+    (
+        "/papers channel topics <topic, ...>",
+        "only trending papers on these topics in the thread (none: all)",
+        "/papers channel topics ocr, diffusion",
+    ),
+    (
+        "/papers channel size N",
+        "papers in the daily thread (3–20, default 10)",
+        "/papers channel size 5",
+    ),
     ("/papers help", "this help", "/papers help"),
 ]
 SEARCH_TIPS = 'Quote a phrase ("scene text"), exclude a word with -word.'
@@ -115,7 +145,7 @@ def normalize_topic(text: str) -> str:
     return " ".join(q.clean(text).lower().split())
 
 
-class Handlers:
+class Handlers(ChannelCommands):
     """The `/papers` subcommands over one store."""
 
     def __init__(self, store: Store, clock=None):
@@ -172,6 +202,8 @@ class Handlers:
                 "Unsubscribe from one first (`/papers topics` lists them)."
             )
         self.store.add_topic(who.team, who.user, topic)
+        if who.tz:  # remembered for their digest hour, saving a users.info call later
+            self.store.save_person(who.team, who.user, tz=who.tz, tz_checked_at=iso(utcnow()))
         return Notice(
             f"Subscribed to “{topic}”: {matches:,} stored paper{'s' * (matches != 1)} "
             "match it now. "

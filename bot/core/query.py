@@ -94,6 +94,13 @@ def to_fts(query: Query) -> str:
     return expression
 
 
+# Multi-word long forms by their first word, longest first.
+_LONGEST_FIRST: dict[str, list[tuple[str, ...]]] = {}
+for _long in sorted(acronyms.EXPANSIONS, key=len, reverse=True):
+    if len(_long) > 1:
+        _LONGEST_FIRST.setdefault(_long[0], []).append(_long)
+
+
 def _with_long_forms(terms: list[str]) -> list[str]:
     """Join consecutive single words that spell a known long form into one phrase term.
 
@@ -103,9 +110,9 @@ def _with_long_forms(terms: list[str]) -> list[str]:
     out: list[str] = []
     i = 0
     while i < len(terms):
-        for long in sorted(acronyms.EXPANSIONS, key=len, reverse=True):
+        for long in _LONGEST_FIRST.get(terms[i], ()):
             n = len(long)
-            if n > 1 and tuple(terms[i : i + n]) == long:
+            if tuple(terms[i : i + n]) == long:
                 out.append(" ".join(long))
                 i += n
                 break

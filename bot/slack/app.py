@@ -11,6 +11,7 @@ from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackRequestError
 
+from bot import scheduler
 from bot.config import Settings
 from bot.core.commands import Handlers
 from bot.errors import ConfigError
@@ -61,10 +62,15 @@ def serve(settings: Settings, store: Store, http_mode: bool = False, port: int =
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     log.info("Connected to Slack as %s in %s", identity.get("user"), identity.get("team"))
-    if http_mode:
-        _serve_http(app, port, stop)
-    else:
-        _serve_socket(app, settings, stop)
+    # The ingest jobs and the digest tick; what was sent lives in SQLite, not in the scheduler.
+    jobs = scheduler.start(settings, store, client)
+    try:
+        if http_mode:
+            _serve_http(app, port, stop)
+        else:
+            _serve_socket(app, settings, stop)
+    finally:
+        jobs.shutdown(wait=False)
 
 
 def _serve_socket(app: App, settings: Settings, stop: threading.Event) -> None:

@@ -7,7 +7,6 @@ Streaming: a 2.3M-line snapshot never sits in memory.
 """
 
 import json
-import re
 from collections.abc import Iterator
 from dataclasses import replace
 from email.utils import parsedate_to_datetime
@@ -16,18 +15,36 @@ from typing import IO
 from bot.core.models import IngestReport, Paper, Sighting, normalize_id
 from bot.sources import hf
 
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"], 1
+    )
+}
+
 
 def _authors_of(text: str) -> tuple[str, ...]:
     """`A, B and C` → (A, B, C), as the snapshot joins them."""
-    parts = re.split(r",\s*(?:and\s+)?|\s+and\s+", " ".join(text.split()))
+    if "\n" in text or "  " in text:
+        text = " ".join(text.split())
+    parts = text.replace(", and ", ", ").replace(" and ", ", ").split(", ")
     return tuple(p.strip() for p in parts if p.strip())
+
+
+def _day_of(created: str) -> str:
+    """`Mon, 2 Jun 2026 17:59:59 GMT` → `2026-06-02`, quickly; odd forms via email.utils."""
+    try:
+        _, day, month, year, *_ = created.split()
+        return f"{int(year):04d}-{_MONTHS[month]:02d}-{int(day):02d}"
+    except (ValueError, KeyError):
+        return parsedate_to_datetime(created).date().isoformat()
 
 
 def _published(record: dict) -> str | None:
     versions = record.get("versions")
     if isinstance(versions, list) and versions and isinstance(versions[0], dict):
         try:
-            return parsedate_to_datetime(versions[0].get("created", "")).date().isoformat()
+            return _day_of(str(versions[0].get("created", "")))
         except (TypeError, ValueError):
             pass  # an odd version date; fall back to update_date below
     update = record.get("update_date")
@@ -89,7 +106,7 @@ def parse_record(record: object, number: int | None = None) -> Sighting:
     raise ValueError("not a paper in a known shape")
 
 
-def read(stream: IO[bytes], report: IngestReport) -> Iterator[Sighting]:
+def read(stream: IO[bytes], report: IngestReport, first_line: int = 1) -> Iterator[Sighting]:
     """Sightings from a JSON Lines stream (or one JSON array); bad lines are counted, not fatal."""
     first = stream.peek(1)[:1] if hasattr(stream, "peek") else b""
     if first == b"[":
@@ -100,7 +117,7 @@ def read(stream: IO[bytes], report: IngestReport) -> Iterator[Sighting]:
             return
         lines: Iterator[tuple[int, object]] = enumerate(records, 1)
     else:
-        lines = _json_lines(stream, report)
+        lines = _json_lines(stream, report, first_line)
     for number, record in lines:
         try:
             yield parse_record(record, number)
@@ -108,8 +125,10 @@ def read(stream: IO[bytes], report: IngestReport) -> Iterator[Sighting]:
             report.skip(f"line {number}: {exc}")
 
 
-def _json_lines(stream: IO[bytes], report: IngestReport) -> Iterator[tuple[int, object]]:
-    for number, line in enumerate(stream, 1):
+def _json_lines(
+    stream: IO[bytes], report: IngestReport, first_line: int = 1
+) -> Iterator[tuple[int, object]]:
+    for number, line in enumerate(stream, first_line):
         if not line.strip():
             continue
         try:

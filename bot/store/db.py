@@ -6,6 +6,7 @@ Bolt's worker threads and the scheduler can read in parallel while one of them w
 
 import sqlite3
 import threading
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -14,6 +15,7 @@ from sqlite_utils import Database
 
 from bot.clock import iso, utcnow
 from bot.core.models import IngestReport, Paper, Popularity, Sighting, StoredPaper
+from bot.store.digests import DigestsMixin
 from bot.store.schema import migrations
 from bot.store.topics import TopicsMixin
 
@@ -31,12 +33,23 @@ TEXT_FIELDS = (
     "ai_summary",
 )
 COUNT_FIELDS = ("upvotes", "stars", "comments")
+# A wire row: id, the text fields, the counts, then where and how it was seen.
+WIRE = ("id", *TEXT_FIELDS, *COUNT_FIELDS, "source", "day", "position", "list_name")
+_SOURCE = WIRE.index("source")
+_COUNTS = WIRE.index(COUNT_FIELDS[0])
+# A new paper's row: its wire row up to the source, then when it was first stored.
+INSERT_COLUMNS = (*WIRE[:_SOURCE], "first_seen")
 NOT_NULL = {"title", "abstract", "authors", "keywords", "categories"}
 FTS_FIELDS = ("title", "keywords", "abstract", "authors")
 # bm25 weights in FTS column order: a word in the title counts ten abstract words.
 FTS_WEIGHTS = "10.0, 4.0, 1.0, 2.0"
+# How many of the newest matches a query ranks (see Store.search; docs/BENCHMARKS.md).
+SEARCH_WINDOW = 1000
 PAPER_COLUMNS = ("n", "id", *TEXT_FIELDS, *COUNT_FIELDS, "first_seen")
 _SELECT = ", ".join(f"p.{c}" for c in PAPER_COLUMNS)
+MMAP_BYTES = 8 * 1024**3
+# Bytes of pending index terms FTS5 buffers before writing a segment.
+HASH_SIZE = 128 * 1024 * 1024
 # Stay well under SQLite's host-parameter limit in IN (...) lists.
 _CHUNK = 500
 
@@ -86,14 +99,37 @@ def stored_of(row: dict, before: dict | None = None, score: float = 0.0) -> Stor
     return StoredPaper(paper_of(row), popularity, row.get("first_seen", ""), score)
 
 
-def _merge(old: dict, sighting: Sighting) -> dict:
-    """`old` updated with what the sighting knows; a field it lacks never blanks a stored one."""
+def wire(s: Sighting) -> tuple:
+    """A sighting flattened to a tuple in WIRE order: cheap to pickle and to merge."""
+    return (
+        s.paper.id,
+        *_row_of(s.paper).values(),
+        s.upvotes,
+        s.stars,
+        s.comments,
+        s.source,
+        s.day,
+        s.position,
+        s.list_name,
+    )
+
+
+def _insert_row(merged: dict) -> tuple:
+    return (
+        merged["id"],
+        *(merged.get(k) or ("" if k in NOT_NULL else None) for k in TEXT_FIELDS),
+        *(merged.get(k) for k in COUNT_FIELDS),
+        merged["first_seen"],
+    )
+
+
+def _merge(old: dict, row: tuple) -> dict:
+    """`old` updated with what a wire row knows; a field it lacks never blanks a stored one."""
     merged = dict(old)
-    for key, value in _row_of(sighting.paper).items():
+    for key, value in zip(TEXT_FIELDS, row[1 : 1 + len(TEXT_FIELDS)], strict=True):
         if value:
             merged[key] = value
-    for key in COUNT_FIELDS:
-        value = getattr(sighting, key)
+    for key, value in zip(COUNT_FIELDS, row[_COUNTS:_SOURCE], strict=True):
         if value is not None:
             merged[key] = value
     return merged
@@ -104,25 +140,60 @@ def _chunks(items: list, size: int = _CHUNK) -> Iterator[list]:
         yield items[start : start + size]
 
 
-class Store(TopicsMixin):
+class Store(TopicsMixin, DigestsMixin):
     """Papers, their popularity over time, daily lists and people's topics, in one SQLite file."""
 
     def __init__(self, path: str | Path):
         self.path = str(path)
         self._local = threading.local()
         migrations.apply(self.db)
+        if self.index_is_stale():  # an import was interrupted before it rebuilt the index
+            self.rebuild_index()
 
     @property
     def db(self) -> Database:
         db = getattr(self._local, "db", None)
         if db is None:
             conn = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
+            # Large pages pack ~1 KB paper rows with less waste; only a new file takes it.
+            conn.execute("PRAGMA page_size=16384")
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=ON")
             conn.execute("PRAGMA busy_timeout=30000")
+            # Reads through the OS page cache without a system call per page: at a million
+            # papers this halves search time (docs/BENCHMARKS.md).
+            conn.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
             db = self._local.db = Database(conn)
         return db
+
+    def _mark_index_stale(self) -> None:
+        self.db.execute("INSERT OR IGNORE INTO meta VALUES ('index_stale', '1')")
+
+    def index_is_stale(self) -> bool:
+        return bool(self.db.execute("SELECT 1 FROM meta WHERE key = 'index_stale'").fetchone())
+
+    def rebuild_index(self) -> None:
+        """Rebuild the search index from the papers table in one pass (after a bulk import)."""
+        conn = self.db.conn
+        config = "INSERT INTO papers_fts(papers_fts, rank) VALUES(?, ?)"
+        # A large pending-terms buffer and no merging while building: fewer, larger segments,
+        # each written once. At a million papers: 42 s against 65 s with the defaults.
+        with conn:
+            conn.execute(config, ("hashsize", HASH_SIZE))
+            conn.execute(config, ("automerge", 0))
+            conn.execute(config, ("crisismerge", 64))
+        # Read the table with plain I/O here: through mmap every page read would count as
+        # this process's memory.
+        conn.execute("PRAGMA mmap_size=0")
+        try:
+            with conn:
+                conn.execute("INSERT INTO papers_fts(papers_fts) VALUES('rebuild')")
+                conn.execute(config, ("automerge", 4))
+                conn.execute(config, ("crisismerge", 16))
+                conn.execute("DELETE FROM meta WHERE key = 'index_stale'")
+        finally:
+            conn.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
 
     def close(self) -> None:
         db = getattr(self._local, "db", None)
@@ -132,54 +203,75 @@ class Store(TopicsMixin):
 
     # -- writing ---------------------------------------------------------------------------
 
-    def upsert(self, sightings: Iterable[Sighting], now: datetime | None = None) -> IngestReport:
+    def upsert(
+        self, sightings: Iterable[Sighting], now: datetime | None = None, *, index: bool = True
+    ) -> IngestReport:
         """Store sightings in one transaction, merging each into the paper's existing row.
 
         An unchanged paper writes nothing: not its row, not its index entry, no observation.
+        With `index=False` the search index is left for `rebuild_index()` (bulk imports).
         """
+        return self.upsert_rows([wire(s) for s in sightings], now, index=index)
+
+    def upsert_rows(
+        self, rows: list[tuple], now: datetime | None = None, *, index: bool = True
+    ) -> IngestReport:
+        """`upsert` for sightings flattened by `wire()`, cheap to pass between processes."""
         stamp = iso(now or utcnow())
-        batch = list(sightings)
-        report = IngestReport(seen=len(batch))
+        report = IngestReport(seen=len(rows))
         conn = self.db.conn
         with conn:
-            existing = self._rows_by_id([s.paper.id for s in batch])
+            ids = [r[0] for r in rows]
+            existing = self._rows_by_id(ids)
+            seen = Counter(ids)
+            # The common case of a backfill: a paper new to the store, once in the batch.
+            # Its wire row is already the insert row; no merging needed.
+            fresh = [r for r in rows if seen[r[0]] == 1 and r[0] not in existing]
+            others = [r for r in rows if seen[r[0]] > 1 or r[0] in existing]
+            observed = {
+                r[0]: (stamp, r[_SOURCE], *r[_COUNTS:_SOURCE])
+                for r in fresh
+                if any(v is not None for v in r[_COUNTS:_SOURCE])
+            }
             current = dict(existing)
             new_ids: list[str] = []
             touched: set[str] = set()
-            observed: dict[str, Sighting] = {}
-            for sighting in batch:
-                pid = sighting.paper.id
-                base = current.get(pid) or {"id": pid, "first_seen": stamp}
-                merged = _merge(base, sighting)
-                if pid not in current:
+            for row in others:
+                pid = row[0]
+                base = current.get(pid)
+                if base is None:
                     new_ids.append(pid)
+                    base = {"id": pid, "first_seen": stamp}
+                merged = _merge(base, row)
                 if merged != base:
                     touched.add(pid)
                     if any(merged.get(k) != base.get(k) for k in COUNT_FIELDS):
-                        observed[pid] = sighting
+                        counts = tuple(merged.get(k) for k in COUNT_FIELDS)
+                        observed[pid] = (stamp, row[_SOURCE], *counts)
                 current[pid] = merged
-            self._insert_new([current[pid] for pid in new_ids], stamp)
+            if not index:
+                self._mark_index_stale()
+            inserts = [(*r[:_SOURCE], stamp) for r in fresh]
+            inserts += [_insert_row(current[pid]) for pid in new_ids]
+            self._insert_new(inserts, index)
             changed = [pid for pid in touched if pid in existing]
-            self._update_changed(existing, [current[pid] for pid in changed], stamp)
+            self._update_changed(existing, [current[pid] for pid in changed], index)
             conn.executemany(
                 "INSERT OR REPLACE INTO popularity VALUES (?, ?, ?, ?, ?, ?)",
-                [
-                    (pid, stamp, s.source, *(current[pid].get(k) for k in COUNT_FIELDS))
-                    for pid, s in observed.items()
-                ],
+                [(pid, *values) for pid, values in observed.items()],
             )
             conn.executemany(
                 "INSERT INTO listings VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE "
                 "SET position = excluded.position WHERE position != excluded.position",
                 [
-                    (s.day, s.list_name, s.paper.id, s.position)
-                    for s in batch
-                    if s.day and s.position is not None
+                    (r[_SOURCE + 1], r[_SOURCE + 3], r[0], r[_SOURCE + 2])
+                    for r in rows
+                    if r[_SOURCE + 1] and r[_SOURCE + 2] is not None
                 ],
             )
-        report.added = len(new_ids)
+        report.added = len(fresh) + len(new_ids)
         report.changed = len(changed)
-        report.unchanged = len(set(existing)) - len(changed)
+        report.unchanged = len(existing) - len(changed)
         return report
 
     def _rows_by_id(self, ids: list[str]) -> dict[str, dict]:
@@ -194,25 +286,19 @@ class Store(TopicsMixin):
                 rows[row["id"]] = row
         return rows
 
-    def _insert_new(self, rows: list[dict], stamp: str) -> None:
+    def _insert_new(self, rows: list[tuple], index: bool = True) -> None:
+        """Insert rows in INSERT_COLUMNS order, and index them unless `index` is False."""
         if not rows:
             return
         conn = self.db.conn
         (before,) = conn.execute("SELECT coalesce(max(n), 0) FROM papers").fetchone()
-        columns = ("id", *TEXT_FIELDS, *COUNT_FIELDS, "first_seen", "changed_at")
         conn.executemany(
-            f"INSERT INTO papers ({', '.join(columns)}) VALUES ({','.join('?' * len(columns))})",
-            [
-                (
-                    r["id"],
-                    *(r.get(k) or ("" if k in NOT_NULL else None) for k in TEXT_FIELDS),
-                    *(r.get(k) for k in COUNT_FIELDS),
-                    r["first_seen"],
-                    stamp,
-                )
-                for r in rows
-            ],
+            f"INSERT INTO papers ({', '.join(INSERT_COLUMNS)}) "
+            f"VALUES ({','.join('?' * len(INSERT_COLUMNS))})",
+            rows,
         )
+        if not index:
+            return
         # One writer at a time, so the new rows are exactly those numbered after `before`.
         conn.execute(
             f"INSERT INTO papers_fts (rowid, {', '.join(FTS_FIELDS)}) "
@@ -220,12 +306,12 @@ class Store(TopicsMixin):
             (before,),
         )
 
-    def _update_changed(self, existing: dict[str, dict], rows: list[dict], stamp: str) -> None:
+    def _update_changed(self, existing: dict[str, dict], rows: list[dict], index: bool) -> None:
         conn = self.db.conn
         fields = (*TEXT_FIELDS, *COUNT_FIELDS)
         for row in rows:
             old = existing[row["id"]]
-            if any(row.get(k) != old.get(k) for k in FTS_FIELDS):
+            if index and any(row.get(k) != old.get(k) for k in FTS_FIELDS):
                 conn.execute(
                     f"INSERT INTO papers_fts (papers_fts, rowid, {', '.join(FTS_FIELDS)}) "
                     f"VALUES ('delete', ?, ?, ?, ?, ?)",
@@ -237,9 +323,8 @@ class Store(TopicsMixin):
                     (old["n"], *(row[k] for k in FTS_FIELDS)),
                 )
             conn.execute(
-                f"UPDATE papers SET {', '.join(f'{k} = ?' for k in fields)}, changed_at = ? "
-                f"WHERE n = ?",
-                (*(row.get(k) for k in fields), stamp, old["n"]),
+                f"UPDATE papers SET {', '.join(f'{k} = ?' for k in fields)} WHERE n = ?",
+                (*(row.get(k) for k in fields), old["n"]),
             )
 
     # -- reading ---------------------------------------------------------------------------
@@ -271,22 +356,34 @@ class Store(TopicsMixin):
     def search(self, match: str, limit: int, offset: int = 0, now: datetime | None = None):
         """Papers matching an FTS5 expression, best first, as (StoredPaper, score) pairs.
 
-        The score is bm25 lifted by up to a quarter each for recency and popularity, so newer
-        and more popular papers rise among comparably relevant ones.
+        Two stages keep common words fast: FTS5 walks the matches newest first and scores
+        only the first SEARCH_WINDOW of them with bm25; those are then ranked by bm25 lifted
+        by up to a quarter each for recency and popularity. A query matching fewer papers
+        than the window (nearly every query of two words or more) is ranked exactly.
         """
         today = (now or utcnow()).date().isoformat()
         sql = f"""
-            SELECT {_SELECT}, -bm25(papers_fts, {FTS_WEIGHTS}) AS relevance
-            FROM papers_fts JOIN papers p ON p.n = papers_fts.rowid
-            WHERE papers_fts MATCH :match
-            ORDER BY bm25(papers_fts, {FTS_WEIGHTS}) * (1
+            WITH hits AS (
+                SELECT rowid AS n, bm25(papers_fts, {FTS_WEIGHTS}) AS bm
+                FROM papers_fts WHERE papers_fts MATCH :match
+                ORDER BY rowid DESC LIMIT :window
+            )
+            SELECT {_SELECT}, -hits.bm AS relevance
+            FROM hits JOIN papers p ON p.n = hits.n
+            ORDER BY hits.bm * (1
                 + 0.25 / (1 + max(0, julianday(:today) - julianday(coalesce(p.published,
                     substr(p.first_seen, 1, 10)))) / 180.0)
                 + 0.25 * (coalesce(p.upvotes, 0) + coalesce(p.stars, 0) / 10.0)
                     / (coalesce(p.upvotes, 0) + coalesce(p.stars, 0) / 10.0 + 50))
             LIMIT :limit OFFSET :offset
         """
-        params = {"match": match, "today": today, "limit": limit, "offset": offset}
+        params = {
+            "match": match,
+            "today": today,
+            "limit": limit,
+            "offset": offset,
+            "window": SEARCH_WINDOW,
+        }
         return [(stored_of(row), row["relevance"]) for row in self.db.query(sql, params)]
 
     def count_matches(self, match: str) -> int:

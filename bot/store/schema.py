@@ -28,8 +28,7 @@ def papers(db):
             upvotes INTEGER,
             stars INTEGER,
             comments INTEGER,
-            first_seen TEXT NOT NULL,
-            changed_at TEXT NOT NULL
+            first_seen TEXT NOT NULL
         );
         CREATE INDEX papers_first_seen ON papers(first_seen);
         CREATE INDEX papers_published ON papers(published);
@@ -73,3 +72,72 @@ def subscriptions(db):
         CREATE INDEX subscriptions_topic ON subscriptions(topic);
         """
     )
+
+
+@migrations(name="0003_digests")
+def digests(db):
+    # channels: the daily thread per (team, channel); people: each person's own digest.
+    # `paused` holds the Slack error that stopped deliveries (e.g. not_in_channel), else NULL.
+    # deliveries: one row per (team, target, day, paper); paper '' is the thread parent, the DM
+    # itself, or the day's "nothing new" marker. `state` is 'pending' until Slack accepted it,
+    # then 'posted' (or 'skipped' for a quiet day), so an interrupted run resumes where it stopped.
+    # `detail`: a DM paper's topic, a "nothing new" note's reason, a DM's JSON "and N more" counts.
+    # `claimed_by` (host:pid) on the '' row: the process sending that target's day, so the CLI
+    # and a running bot never post the same thread at once.
+    db.executescript(
+        """
+        CREATE TABLE channels (
+            team TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            enabled INTEGER NOT NULL DEFAULT 1,
+            at TEXT NOT NULL DEFAULT '09:00',
+            tz TEXT NOT NULL DEFAULT 'UTC',
+            topics TEXT NOT NULL DEFAULT '',
+            size INTEGER NOT NULL DEFAULT 10,
+            quiet INTEGER NOT NULL DEFAULT 0,
+            paused TEXT,
+            paused_at TEXT,
+            checked_day TEXT,
+            updated_by TEXT,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (team, channel)
+        ) WITHOUT ROWID;
+        CREATE TABLE people (
+            team TEXT NOT NULL,
+            user TEXT NOT NULL,
+            enabled INTEGER NOT NULL DEFAULT 1,
+            at TEXT NOT NULL DEFAULT '09:00',
+            tz TEXT,
+            tz_checked_at TEXT,
+            dm_channel TEXT,
+            paused TEXT,
+            paused_at TEXT,
+            last_run_at TEXT,
+            PRIMARY KEY (team, user)
+        ) WITHOUT ROWID;
+        CREATE TABLE deliveries (
+            team TEXT NOT NULL,
+            target TEXT NOT NULL,
+            day TEXT NOT NULL,
+            paper_id TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            position INTEGER NOT NULL DEFAULT 0,
+            detail TEXT,
+            channel TEXT,
+            ts TEXT,
+            state TEXT NOT NULL DEFAULT 'pending',
+            created_at TEXT NOT NULL,
+            posted_at TEXT,
+            claimed_by TEXT,
+            claimed_at TEXT,
+            PRIMARY KEY (team, target, day, paper_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX deliveries_paper ON deliveries(paper_id);
+        """
+    )
+
+
+@migrations(name="0004_meta")
+def meta(db):
+    # Small facts about the store itself, such as an index left stale by an interrupted import.
+    db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID")

@@ -1,0 +1,1 @@
+"""Benchmarks for papers-bot: synthetic corpus, baselines and report formatting."""

@@ -1,0 +1,195 @@
+"""`/papers channel ...` and `/papers digest ...`: the daily thread's and a person's own settings.
+
+A mixin of `bot.core.commands.Handlers` (which imports this module, hence the late imports of
+its reply types). Times are in the typer's time zone (`Who.tz`, from Slack); UTC when unknown.
+"""
+
+from bot.core import digest as d
+from bot.errors import BadCommand
+
+CHANNEL_VERBS = ("on", "off", "status", "topics", "size", "quiet")
+REASONS = {
+    "not_in_channel": "I am not a member of this channel: type `/invite @papers-bot` here",
+    "channel_not_found": (
+        "Slack cannot find this channel for me (a private channel I am not in?): "
+        "type `/invite @papers-bot` here"
+    ),
+    "is_archived": "this channel is archived: unarchive it",
+}
+
+
+def _replies():
+    from bot.core.commands import Notice, normalize_topic
+
+    return Notice, normalize_topic
+
+
+def _zone(who) -> tuple[str, str]:
+    """(IANA zone, a note when it had to be UTC)."""
+    if who.tz and d.zone(who.tz).key == who.tz:
+        return who.tz, ""
+    return "UTC", " (I could not read your time zone, so this is UTC)"
+
+
+def pause_text(code: str, since: str | None) -> str:
+    """What a paused channel's status says, and how to fix it."""
+    why = REASONS.get(code, f"Slack answered `{code}` when I posted")
+    when = f" since {since[:16].replace('T', ' ')} UTC" if since else ""
+    return (
+        f"Paused{when}: {why}. I try again once a day at its time; "
+        "`/papers channel on` lifts the pause now."
+    )
+
+
+class ChannelCommands:
+    """Handlers for the channel's daily thread and a person's daily DM."""
+
+    def do_channel(self, command, who):
+        notice, _ = _replies()
+        verb, _, rest = command.arg.partition(" ")
+        verb, rest = verb.lower(), rest.strip()
+        if verb not in CHANNEL_VERBS:
+            raise BadCommand(
+                "Try `/papers channel on [HH:MM]`, `off`, `status`, `topics <topic, ...>`, "
+                "`size N` or `quiet on|off`."
+            )
+        if not who.channel or who.channel.startswith("D"):
+            return notice(
+                "Type this in the channel that should get the daily thread, not in a direct "
+                f"message: `/papers channel {command.arg.strip()}`."
+            )
+        current = self.store.channel(who.team, who.channel)
+        return getattr(self, f"_channel_{verb}")(rest, who, current)
+
+    def _channel_on(self, rest, who, current):
+        notice, _ = _replies()
+        at = d.parse_hhmm(rest) if rest else (current.at if current else d.DEFAULT_AT)
+        if at is None:
+            return notice(f"“{rest}” is not a time of day; try `/papers channel on 09:00`.")
+        tz, note = _zone(who)
+        self.store.save_channel(
+            who.team, who.channel, who.user, enabled=1, at=at, tz=tz, paused=None, checked_day=None
+        )
+        size = current.size if current else d.DEFAULT_SIZE
+        return notice(
+            f"This channel gets a thread of the top {size} trending papers every day at "
+            f"{at} {tz}{note}. `/papers channel status` shows its settings; "
+            "`/papers channel off` stops it."
+        )
+
+    def _channel_off(self, rest, who, current):
+        notice, _ = _replies()
+        if not current or not current.enabled:
+            return notice("This channel's daily thread is already off.")
+        self.store.save_channel(who.team, who.channel, who.user, enabled=0)
+        return notice("Daily thread off for this channel. `/papers channel on` brings it back.")
+
+    def _channel_status(self, rest, who, current):
+        notice, _ = _replies()
+        if current is None:
+            return notice(
+                "This channel has no daily thread. `/papers channel on` starts one at 09:00 "
+                "in your time zone (`/papers channel on 08:30` for another time)."
+            )
+        lines = [
+            f"Time: {current.at} {current.tz}",
+            f"Papers: {current.size}",
+            "Topics: " + (", ".join(current.topics) if current.topics else "all trending papers"),
+            "Days with nothing new: "
+            + ("nothing is posted" if current.quiet else "a one-line note says so"),
+        ]
+        last = self.store.last_posted(who.team, who.channel)
+        lines.append(f"Last posted: {last[:16].replace('T', ' ')} UTC" if last else "Never posted")
+        state = "on" if current.enabled else "off"
+        head = f"Daily trending thread: {state}."
+        if current.enabled and current.paused:
+            head += " " + pause_text(current.paused, current.paused_at)
+        return notice(head, tuple(lines))
+
+    def _channel_topics(self, rest, who, current):
+        notice, normalize = _replies()
+        topics = tuple(dict.fromkeys(t for t in (normalize(x) for x in rest.split(",")) if t))
+        for topic in topics:
+            self._check_topic(topic)
+        if len(topics) > 10:
+            return notice("A channel can filter on at most 10 topics.")
+        self.store.save_channel(who.team, who.channel, who.user, topics=topics)
+        tail = "" if current and current.enabled else " Type `/papers channel on` to start it."
+        if not topics:
+            return notice("The daily thread shows all trending papers (no topic filter)." + tail)
+        return notice(
+            "The daily thread shows only trending papers matching any of these:" + tail, topics
+        )
+
+    def _check_topic(self, topic: str) -> None:
+        from bot.core import query as q
+
+        if len(topic) > 100:
+            raise BadCommand("A topic can be at most 100 characters long.")
+        q.parse(topic)  # a topic is a search: it must hold a searchable word
+
+    def _channel_size(self, rest, who, current):
+        notice, _ = _replies()
+        if not rest.isdigit() or not d.MIN_SIZE <= int(rest) <= d.MAX_SIZE:
+            return notice(
+                f"The size is a number of papers from {d.MIN_SIZE} to {d.MAX_SIZE}, "
+                "for example `/papers channel size 5`."
+            )
+        self.store.save_channel(who.team, who.channel, who.user, size=int(rest))
+        return notice(f"The daily thread will hold up to {int(rest)} papers.")
+
+    def _channel_quiet(self, rest, who, current):
+        notice, _ = _replies()
+        if rest.lower() not in ("on", "off"):
+            return notice(
+                "`/papers channel quiet on` posts nothing on days with nothing new; "
+                "`/papers channel quiet off` posts a one-line note instead."
+            )
+        quiet = rest.lower() == "on"
+        self.store.save_channel(who.team, who.channel, who.user, quiet=int(quiet))
+        if quiet:
+            return notice("On days with nothing new, nothing will be posted here.")
+        return notice("On days with nothing new, a one-line note will say so.")
+
+    # -- a person's digest -------------------------------------------------------------------
+
+    def do_digest(self, command, who):
+        notice, _ = _replies()
+        arg = command.arg.strip().lower()
+        tz, note = _zone(who)
+        person = self.store.person(who.team, who.user)
+        known = who.tz is not None and not note
+        if note and person and person.tz:  # Slack gave it before: better than UTC
+            tz, note = person.tz, ""
+        topics = self.store.topics(who.team, who.user)
+        follow = (
+            f"You follow {len(topics)} topic{'s' * (len(topics) != 1)}."
+            if topics
+            else "You follow no topics yet: `/papers subscribe <topic>` adds one."
+        )
+        if arg in ("", "status"):
+            if person and not person.enabled:
+                return notice(
+                    f"Your daily digest is off. {follow} `/papers digest on` restarts it."
+                )
+            at = person.at if person else d.DEFAULT_AT
+            zone = (person.tz if person and person.tz else None) or tz
+            paused = ""
+            if person and person.paused:
+                paused = (
+                    f" It is paused: Slack said `{person.paused}`; `/papers digest on` resumes it."
+                )
+            return notice(f"Your daily digest comes at {at} {zone}.{paused} {follow}")
+        if arg == "off":
+            self.store.save_person(who.team, who.user, enabled=0)
+            return notice("Your daily digest is off. `/papers digest on` restarts it.")
+        at = (person.at if person else d.DEFAULT_AT) if arg == "on" else d.parse_hhmm(arg)
+        if at is None:
+            raise BadCommand(
+                "Try `/papers digest on`, `/papers digest off` or `/papers digest 08:30`."
+            )
+        from bot.clock import iso, utcnow
+
+        fields = {"tz": tz, "tz_checked_at": iso(utcnow())} if known else {}
+        self.store.save_person(who.team, who.user, enabled=1, at=at, paused=None, **fields)
+        return notice(f"Your daily digest comes at {at} {tz}{note}. {follow}")

@@ -1,0 +1,437 @@
+"""The daily digests: the one function `papers-bot digest` and the scheduler both run.
+
+For each target (a channel's thread, or a person's DM) and local day: plan what it gets and
+record the plan, then post it through `bot.slack.delivery`. A target's day is done when none
+of its rows is pending, so running again posts nothing; a half-posted day resumes.
+"""
+
+import json
+import logging
+import os
+import socket
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+
+from bot.clock import iso, utcnow
+from bot.core import digest as d
+from bot.core.commands import trending_list
+from bot.core.models import StoredPaper
+from bot.errors import ConfigError
+
+log = logging.getLogger(__name__)
+# A claim by a process on another host is taken over once older than this.
+CLAIM_TTL = timedelta(minutes=10)
+# users.info calls per run at most (Slack allows about 100 a minute).
+TZ_PER_RUN = 50
+
+
+@dataclass
+class DigestReport:
+    """What one run did, target by target."""
+
+    dry_run: bool = False
+    posted: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    paused: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    missed: list[str] = field(default_factory=list)  # past the grace window: not sent today
+    preview: list[str] = field(default_factory=list)  # dry run: what would be posted
+    previewed: int = 0  # dry run: how many targets would get something
+
+    def lines(self) -> list[str]:
+        out = list(self.preview)
+        for label, items in (
+            ("posted", self.posted),
+            ("skipped", self.skipped),
+            ("paused", self.paused),
+            ("failed", self.failed),
+            ("missed", self.missed),
+        ):
+            out += [f"{label}: {item}" for item in items]
+        return out
+
+    def summary(self) -> str:
+        if self.dry_run:
+            return f"Dry run: {self.previewed} digest(s) would be posted; nothing was sent."
+        text = (
+            f"{len(self.posted)} posted, {len(self.skipped)} skipped, "
+            f"{len(self.paused)} paused, {len(self.failed)} failed"
+        )
+        if self.missed:
+            text += f", {len(self.missed)} missed (past the grace period)"
+        return text + "."
+
+
+def run_digests(
+    settings,
+    store,
+    client,
+    *,
+    channel: str | None = None,
+    users: bool = False,
+    dry_run: bool = False,
+    now: datetime | None = None,
+    force: bool = True,
+    pacer=None,
+) -> DigestReport:
+    """Send the day's channel threads (or, with `users`, personal DMs) that are due.
+
+    :param channel: only this channel id.
+    :param force: today's digest now whatever the hour (the CLI); else only targets whose
+        time passed within `settings.digest_grace_hours` (the scheduler's tick).
+    :param dry_run: print what would be posted; post and record nothing; needs no Slack.
+    """
+    now = now or utcnow()
+    report = DigestReport(dry_run=dry_run)
+    if client is None and not dry_run:
+        raise ConfigError("SLACK_BOT_TOKEN is needed to post digests (--dry-run previews them).")
+    run = _Run(settings, store, None if dry_run else client, report, now, force)
+    jobs = run.people() if users else run.channels(channel)
+    if dry_run:
+        return report
+    from bot.slack.delivery import Pacer, run_jobs
+
+    for outcome in run_jobs(jobs, pacer or Pacer(settings.post_interval)):
+        run.record(outcome, users)
+    return report
+
+
+def owner() -> str:
+    """This process, as a claim on a delivery: `host:pid`."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def claimable(holder: str | None, claimed_at: str | None) -> bool:
+    """Whether a claim may be taken over: none, ours, its process gone, or (another host) stale."""
+    if holder is None or holder == owner():
+        return True
+    host, _, pid = holder.rpartition(":")
+    if host == socket.gethostname() and pid.isdigit():
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            return True  # crashed or killed: resume its work
+        except PermissionError:
+            pass  # alive, run by another user
+        return False
+    return claimed_at is None or claimed_at < iso(utcnow() - CLAIM_TTL)
+
+
+def _done(pending: int | None) -> bool:
+    return pending == 0
+
+
+class _Run:
+    """One run over the targets; collects jobs for the delivery layer."""
+
+    def __init__(self, settings, store, client, report: DigestReport, now: datetime, force: bool):
+        self.settings = settings
+        self.store = store
+        self.client = client
+        self.report = report
+        self.now = now
+        self.force = force
+        self.grace = float(getattr(settings, "digest_grace_hours", 6.0))
+        since = (now - timedelta(days=2)).date().isoformat()
+        self.states = store.day_states(since)
+        self._papers: dict[str, StoredPaper | None] = {}
+        self.owner = owner()
+
+    def papers(self, ids) -> dict[str, StoredPaper]:
+        """Stored papers by id, each read once per run (many DMs share papers)."""
+        for pid in ids:
+            if pid not in self._papers:
+                self._papers[pid] = self.store.get(pid)
+        return {pid: p for pid in ids if (p := self._papers[pid]) is not None}
+
+    def pick_day(self, team: str, target: str, at: str, tz: str | None, label: str) -> str | None:
+        """The local day to deliver now, or None (already done, not yet due, or missed)."""
+        if self.force:
+            day = d.local_day(tz, self.now)
+            if _done(self.states.get((team, target, day))):
+                self.report.skipped.append(f"{label}: already had the digest of {day}")
+                return None
+            return day
+        for day in d.due_days(at, tz, self.now, self.grace):
+            if not _done(self.states.get((team, target, day))):
+                return day
+        missed = d.missed_day(at, tz, self.now, self.grace)
+        if missed and (team, target, missed) not in self.states:
+            self.report.missed.append(
+                f"{label}: the digest of {missed} (due {at} {tz or 'UTC'}) is past the "
+                f"{self.grace:g}-hour grace period; skipped"
+            )
+        return None
+
+    def _take(self, rows: list[d.Delivery], label: str) -> bool:
+        """Claim a target's day for this process, unless another live one is sending it."""
+        head = next((r for r in rows if r.paper_id == ""), None)
+        if head is None or head.claimed_by == self.owner:
+            return True
+        if claimable(head.claimed_by, head.claimed_at) and self.store.claim(
+            head.team, head.target, head.day, self.owner, head.claimed_by
+        ):
+            return True
+        self.report.skipped.append(f"{label}: being sent by another process ({head.claimed_by})")
+        return False
+
+    # -- channels ----------------------------------------------------------------------------
+
+    def channels(self, only: str | None):
+        settings = self.store.channels(enabled=only is None)
+        if only:
+            settings = [c for c in settings if c.channel == only]
+            if not settings:
+                self.report.skipped.append(
+                    f"channel {only}: no daily thread set up (type `/papers channel on` in it)"
+                )
+            for c in settings:
+                if not c.enabled:
+                    self.report.skipped.append(f"channel {only}: its daily thread is off")
+            settings = [c for c in settings if c.enabled]
+        ranked: list[StoredPaper] | None = None
+        jobs = []
+        for ch in settings:
+            label = f"channel {ch.channel}"
+            day = self.pick_day(ch.team, ch.channel, ch.at, ch.tz, label)
+            if day is None or not self._reachable(ch, day, label, explicit=only is not None):
+                continue
+            rows = self.store.deliveries(ch.team, ch.channel, day)
+            if not rows:
+                if ranked is None:
+                    ranked = trending_list(self.store, self.now)[1]
+                if self._plan_thread(ch, day, ranked, label) is None:
+                    continue
+                rows = self.store.deliveries(ch.team, ch.channel, day)  # another run's may win
+            elif self.client is None:
+                left = sum(r.state == "pending" for r in rows)
+                self.report.preview.append(
+                    f"{label}: would finish the thread of {day}: {left} left"
+                )
+                self.report.previewed += 1
+                continue
+            if not self._take(rows, label):
+                continue
+            papers = self.papers([r.paper_id for r in rows if r.kind == "reply"])
+            from bot.slack.delivery import thread_job
+
+            jobs.append(thread_job(self.client, self.store, rows, papers))
+        return jobs
+
+    def _reachable(self, ch: d.ChannelSettings, day: str, label: str, explicit: bool) -> bool:
+        """A paused channel is checked again once a day or when named: invited back, it resumes."""
+        if not ch.paused:
+            return True
+        if self.client is None or (ch.checked_day == day and not explicit):
+            since = (ch.paused_at or "")[:16].replace("T", " ")
+            self.report.paused.append(f"{label}: paused since {since} UTC ({ch.paused})")
+            return False
+        from bot.slack.delivery import check_channel
+
+        problem = check_channel(self.client, ch.channel)
+        if problem:
+            self.store.save_channel(ch.team, ch.channel, checked_day=day)
+            self.report.paused.append(f"{label}: paused ({ch.paused}): {problem}")
+            return False
+        log.info("%s is reachable again: resuming its daily thread", label)
+        self.store.save_channel(ch.team, ch.channel, paused=None, checked_day=day)
+        return True
+
+    def _plan_thread(self, ch, day: str, ranked: list[StoredPaper], label: str):
+        since = (datetime.fromisoformat(day) - timedelta(days=d.REPOST_DAYS)).date().isoformat()
+        choice = d.choose_thread(ranked, ch, self.store.posted_since(ch.team, ch.channel, since))
+        base = {"team": ch.team, "target": ch.channel, "day": day}
+        if choice.papers:
+            rows = [d.Delivery(**base, paper_id="", kind="parent")]
+            rows += [
+                d.Delivery(**base, paper_id=p.paper.id, kind="reply", position=n)
+                for n, p in enumerate(choice.papers, 1)
+            ]
+        elif ch.quiet:
+            rows = [d.Delivery(**base, paper_id="", kind="quiet", state="skipped")]
+        else:
+            rows = [d.Delivery(**base, paper_id="", kind="notice", detail=choice.reason)]
+        if self.client is None:
+            self.report.preview += _thread_preview(label, day, choice, ch.quiet)
+            self.report.previewed += bool(choice.papers) or not ch.quiet
+            return None
+        self.store.plan(rows, self.owner, self.now)
+        if ch.quiet and not choice.papers:
+            self.report.skipped.append(f"{label}: nothing new ({choice.reason}); quiet day")
+            return None
+        return rows
+
+    # -- people ------------------------------------------------------------------------------
+
+    def people(self):
+        everyone = self.store.subscribers()
+        active = []
+        for p in everyone:
+            if not p.enabled:
+                continue
+            if p.paused:
+                self.report.paused.append(f"person {p.user}: digest paused ({p.paused})")
+                continue
+            active.append(p)
+        if self.client is not None:
+            active = self._refresh_zones(active)
+        due = []
+        for p in active:
+            if p.tz is None and not self.force:
+                continue  # its time zone is not known yet: a later tick fetches it
+            day = self.pick_day(p.team, p.user, p.at, p.tz, f"person {p.user}")
+            if day is not None:
+                known = (p.team, p.user, day) in self.states
+                due.append((p, day, self.store.deliveries(p.team, p.user, day) if known else []))
+        to_plan = [(p, day) for p, day, rows in due if not rows]
+        planned = self._plan_people(to_plan) if to_plan else {}
+        if planned:  # those another run planned first are theirs to send
+            mine = self.store.claimed(self.owner, min(day for _, day in to_plan))
+            planned = {k: rows for k, rows in planned.items() if (*k, rows[0].day) in mine}
+        jobs = []
+        from bot.slack.delivery import dm_job
+
+        for p, _day, rows in due:
+            fresh = (p.team, p.user) in planned
+            rows = rows or planned.get((p.team, p.user))
+            if not rows or self.client is None:
+                continue
+            if all(r.state != "pending" for r in rows):
+                continue
+            if not fresh and not self._take(rows, f"person {p.user}"):
+                continue
+            papers = self.papers([r.paper_id for r in rows if r.kind == "dm-paper"])
+            message = next(r for r in rows if r.paper_id == "")
+            more = json.loads(message.detail or "{}")
+            jobs.append(dm_job(self.client, self.store, rows, papers, more, p.dm_channel))
+        return jobs
+
+    def _refresh_zones(self, people: list[d.PersonSettings]) -> list[d.PersonSettings]:
+        """People with time zones refreshed from Slack, unknown ones first, a few per run.
+
+        users.info allows about 100 calls a minute: a tick refreshes at most TZ_PER_RUN.
+        """
+        cutoff = iso(self.now - d.TZ_MAX_AGE)
+        stale = [p for p in people if not p.tz or not p.tz_checked_at or p.tz_checked_at < cutoff]
+        stale.sort(key=lambda p: (p.tz is not None, p.tz_checked_at or ""))
+        fresh = {(p.team, p.user): self._refresh_tz(p) for p in stale[:TZ_PER_RUN]}
+        return [q for p in people if (q := fresh.get((p.team, p.user), p)) is not None]
+
+    def _refresh_tz(self, p: d.PersonSettings) -> d.PersonSettings | None:
+        """The person with a fresh time zone from Slack; None (and paused) if Slack lost them."""
+        from slack_sdk.errors import SlackApiError
+
+        from bot.slack.delivery import error_code
+
+        try:
+            user = self.client.users_info(user=p.user)["user"]
+        except SlackApiError as exc:
+            code = error_code(exc)
+            if code in d.PAUSE_PERSON:
+                return self._pause_person(p, code)
+            log.warning("users.info %s: Slack said %s; keeping time zone %s", p.user, code, p.tz)
+            return p
+        if user.get("deleted"):
+            return self._pause_person(p, "account_inactive")
+        tz = user.get("tz") or p.tz or "UTC"
+        self.store.save_person(p.team, p.user, tz=tz, tz_checked_at=iso(self.now))
+        return replace(p, tz=tz, tz_checked_at=iso(self.now))
+
+    def _pause_person(self, p: d.PersonSettings, code: str) -> None:
+        self.store.save_person(p.team, p.user, paused=code)
+        log.warning("person %s (%s): Slack said %s; pausing their digest", p.user, p.team, code)
+        self.report.paused.append(f"person {p.user}: digest paused ({code})")
+        return None
+
+    def _plan_people(self, to_plan) -> dict[tuple[str, str], list[d.Delivery]]:
+        """Match each distinct topic once against the new papers, then fan out to people."""
+        day_ago = self.now - timedelta(hours=24)
+        since = {
+            (p.team, p.user): datetime.fromisoformat(p.last_run_at) if p.last_run_at else day_ago
+            for p, _ in to_plan
+        }
+        new = self.store.new_papers(min(since.values()))
+        first_seen = {s.paper.id: s.first_seen for s in new}
+        by_id = {s.paper.id: s for s in new}
+        self._papers.update(by_id)
+        hits = d.match_topics(new, {t for p, _ in to_plan for t in p.topics})
+        sent = self.store.sent_among(first_seen)
+        planned: dict[tuple[str, str], list[d.Delivery]] = {}
+        for p, day in to_plan:
+            key = (p.team, p.user)
+            after = iso(since[key])
+            candidates = {
+                pid for t in p.topics for pid in hits.get(t, ()) if first_seen[pid] >= after
+            }
+            eligible = {pid for pid in candidates if (p.team, p.user, pid) not in sent}
+            digest = d.personal_digest(p.topics, hits, eligible)
+            base = {"team": p.team, "target": p.user, "day": day}
+            label = f"person {p.user}"
+            if not digest.count:
+                rows = [d.Delivery(**base, paper_id="", kind="none", state="skipped")]
+                if self.client is not None:
+                    self.report.skipped.append(f"{label}: nothing new on their topics")
+            else:
+                rows = [d.Delivery(**base, paper_id="", kind="dm", detail=json.dumps(digest.more))]
+                rows += [
+                    d.Delivery(**base, paper_id=pid, kind="dm-paper", position=n, detail=topic)
+                    for n, (topic, pid) in enumerate(
+                        ((t, pid) for t, ids in digest.groups for pid in ids), 1
+                    )
+                ]
+            if self.client is None:
+                self.report.preview += _dm_preview(label, day, digest, by_id)
+                self.report.previewed += bool(digest.count)
+                continue
+            planned[key] = rows
+        if planned:
+            self.store.plan_people(
+                (row for rows in planned.values() for row in rows), planned, self.owner, self.now
+            )
+        return planned
+
+    # -- outcomes ----------------------------------------------------------------------------
+
+    def record(self, outcome, users: bool) -> None:
+        label = f"{'person' if users else 'channel'} {outcome.target}"
+        if outcome.state == "posted":
+            what = "DM" if users else f"{outcome.posted} message(s)"
+            self.report.posted.append(f"{label}: {what} for {outcome.day}")
+            return
+        # Not finished: let whichever run comes next (this bot's tick, or the CLI) resume it.
+        self.store.release(outcome.team, outcome.target, outcome.day, self.owner)
+        if outcome.state == "paused":
+            if users:
+                self.store.save_person(outcome.team, outcome.target, paused=outcome.error)
+            else:
+                self.store.save_channel(
+                    outcome.team, outcome.target, paused=outcome.error, checked_day=outcome.day
+                )
+            self.report.paused.append(f"{label}: paused ({outcome.error})")
+            return
+        self.report.failed.append(
+            f"{label}: Slack said {outcome.error} after {outcome.posted} message(s); "
+            "the next run resumes it"
+        )
+
+
+def _thread_preview(label: str, day: str, choice: d.ThreadChoice, quiet: bool) -> list[str]:
+    if not choice.papers:
+        what = "nothing (quiet day)" if quiet else "a short note"
+        return [f"{label}: {what}: no new trending papers: {choice.reason}"]
+    lines = [f"{label}: thread “Trending papers · {d.day_label(day)}” with {len(choice.papers)}:"]
+    for n, p in enumerate(choice.papers, 1):
+        lines.append(f"  {n}. {p.paper.title} [{p.paper.id}]")
+    return lines
+
+
+def _dm_preview(label: str, day: str, digest: d.PersonalDigest, by_id) -> list[str]:
+    if not digest.count:
+        return [f"{label}: no DM (nothing new on their topics)"]
+    lines = [f"{label}: DM for {day} with {digest.count} paper(s):"]
+    for topic, ids in digest.groups:
+        lines.append(f"  {topic}:")
+        lines += [f"    {by_id[pid].paper.title} [{pid}]" for pid in ids]
+        if digest.more.get(topic):
+            lines.append(f"    and {digest.more[topic]} more — /papers {topic}")
+    return lines

@@ -1,0 +1,194 @@
+"""Digests without Slack: due times, topic matching, thread choice, DM grouping, Block Kit."""
+
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.core import digest as d
+from bot.core.models import Paper, Popularity, StoredPaper
+from bot.slack import digest_blocks as blocks
+from tests.conftest import HOSTILE
+
+
+def paper(pid: str, title: str, abstract: str = "", **kw) -> StoredPaper:
+    return StoredPaper(Paper(pid, title=title, abstract=abstract, **kw), Popularity(upvotes=5))
+
+
+PAPERS = [
+    paper("2601.00001", "Scene text recognition with transformers", "We read text in images."),
+    paper("2601.00002", "Diffusion models for video generation", "Video diffusion at scale."),
+    paper("2601.00003", "Optical character recognition for receipts", "Reading receipts."),
+    paper("2601.00004", "Graph neural networks", "Message passing on graphs."),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("9", "09:00"), ("9:30", "09:30"), ("21:05", "21:05"), ("7h", "07:00"), ("00:00", "00:00")],
+)
+def test_parse_hhmm(text, expected):
+    assert d.parse_hhmm(text) == expected
+
+
+@pytest.mark.parametrize("text", ["24:00", "9:5", "9:60", "nine", "", "-1", "9:30:00"])
+def test_parse_hhmm_rejects(text):
+    assert d.parse_hhmm(text) is None
+
+
+def test_due_days_in_the_targets_zone():
+    now = datetime(2026, 11, 28, 8, 30, tzinfo=UTC)  # 09:30 in Paris
+    assert d.due_days("09:00", "Europe/Paris", now, 6) == ["2026-11-28"]
+    assert d.due_days("10:00", "Europe/Paris", now, 6) == []
+    assert d.due_days("09:00", "America/New_York", now, 6) == []  # 03:30 there
+    # Past the grace period: missed, not due.
+    assert d.due_days("02:00", "Europe/Paris", now, 6) == []
+    assert d.missed_day("02:00", "Europe/Paris", now, 6) == "2026-11-28"
+    assert d.missed_day("09:00", "Europe/Paris", now, 6) is None
+
+
+def test_a_late_evening_digest_caught_up_after_midnight_is_yesterdays():
+    now = datetime(2026, 11, 28, 1, 0, tzinfo=UTC)
+    assert d.due_days("23:00", "UTC", now, 6) == ["2026-11-27"]
+
+
+def test_unknown_zone_is_utc():
+    assert d.zone("Mars/Olympus").key == "UTC"
+    assert d.local_day(None, datetime(2026, 11, 28, 23, 30, tzinfo=UTC)) == "2026-11-28"
+    assert d.local_day("Asia/Tokyo", datetime(2026, 11, 28, 23, 30, tzinfo=UTC)) == "2026-11-29"
+
+
+def test_day_label():
+    assert d.day_label("2026-11-27") == "Fri 27 Nov 2026"
+
+
+def test_match_topics_runs_each_topic_once_with_acronyms():
+    hits = d.match_topics(PAPERS, ["ocr", "video diffusion", "ocr", "quantum"])
+    assert set(hits) == {"ocr", "video diffusion", "quantum"}
+    assert set(hits["ocr"]) == {"2601.00003", "2601.00001"}
+    assert hits["video diffusion"] == ["2601.00002"]
+    assert hits["quantum"] == []
+
+
+def test_match_topics_never_breaks_on_hostile_topics():
+    hits = d.match_topics(PAPERS, HOSTILE)
+    assert set(hits) == set(HOSTILE)
+
+
+def test_choose_thread_filters_topics_and_recent_posts():
+    settings = d.ChannelSettings("T", "C", size=2)
+    assert [p.paper.id for p in d.choose_thread(PAPERS, settings, set()).papers] == [
+        "2601.00001",
+        "2601.00002",
+    ]
+    recent = {"2601.00001"}
+    assert d.choose_thread(PAPERS, settings, recent).papers[0].paper.id == "2601.00002"
+    ocr = d.ChannelSettings("T", "C", topics=("ocr",))
+    assert {p.paper.id for p in d.choose_thread(PAPERS, ocr, set()).papers} == {
+        "2601.00001",
+        "2601.00003",
+    }
+    none = d.choose_thread(PAPERS, ocr, {"2601.00001", "2601.00003"})
+    assert none.papers == [] and "last 14 days" in none.reason
+    off_topic = d.choose_thread(PAPERS, d.ChannelSettings("T", "C", topics=("quantum",)), set())
+    assert "match this channel's topics (quantum)" in off_topic.reason
+    assert "no papers" in d.choose_thread([], settings, set()).reason
+
+
+def test_personal_digest_groups_by_topic_caps_and_counts_the_rest():
+    hits = {"a": [f"p{i}" for i in range(8)], "b": ["p1", *(f"q{i}" for i in range(6))]}
+    eligible = {f"p{i}" for i in range(8)} | {f"q{i}" for i in range(6)}
+    digest = d.personal_digest(["a", "b"], hits, eligible)
+    assert digest.count == 10
+    assert digest.groups[0] == ("a", [f"p{i}" for i in range(8)])
+    assert digest.groups[1] == ("b", ["q0", "q1"])  # p1 already shown under "a"
+    assert digest.more == {"b": 4}
+    assert d.personal_digest(["a"], hits, set()).count == 0
+
+
+def test_fan_out():
+    people = {"U1": ["a", "b"], "U2": ["b"], "U3": ["zzz"]}
+    out = d.fan_out(people, {"a": ["1"], "b": ["2", "1"]})
+    assert out == {"U1": {"1", "2"}, "U2": {"1", "2"}, "U3": set()}
+
+
+# -- Block Kit ------------------------------------------------------------------------------
+
+NASTY = StoredPaper(
+    Paper(
+        "2601.09999",
+        title="<script> & <b>bold</b> " + "very long title " * 40,
+        abstract="A & B <c> " + "word " * 400,
+        authors=tuple(f"Author <{i}> & co" for i in range(30)),
+        categories=("cs.CV", "cs.LG"),
+        published="2026-11-27",
+        code_url="https://github.com/x/y",
+        hf_url="https://huggingface.co/papers/2601.09999",
+    ),
+    Popularity(upvotes=142, stars=1900, stars_growth=310),
+)
+
+
+def _texts(payload: dict) -> list[str]:
+    out = []
+    for block in payload["blocks"]:
+        if "text" in block:
+            out.append(block["text"]["text"])
+        for element in block.get("elements", []):
+            out.append(element["text"])
+    return out
+
+
+def _within_limits(payload: dict) -> None:
+    assert payload["text"], "fallback text on every message"
+    assert len(payload["blocks"]) <= 50
+    for block in payload["blocks"]:
+        if block["type"] == "header":
+            assert len(block["text"]["text"]) <= 150
+        if block["type"] == "section":
+            assert len(block["text"]["text"]) <= 3000
+
+
+def test_thread_parent_is_numbered_linked_and_within_limits():
+    payload = blocks.thread_parent("2026-11-27", [NASTY] * 20)
+    _within_limits(payload)
+    assert payload["blocks"][0]["text"]["text"] == "Trending papers · Fri 27 Nov 2026"
+    body = "\n".join(_texts(payload))
+    assert "1. <https://arxiv.org/abs/2601.09999|&lt;script&gt; &amp; &lt;b&gt;" in body
+    assert "20. <https://arxiv.org/abs/2601.09999|" in body
+    assert "<script>" not in body and "▲ 142 · ★ 1.9k (+310 today)" in body
+
+
+def test_thread_reply_holds_everything_escaped():
+    payload = blocks.thread_reply(3, NASTY)
+    _within_limits(payload)
+    body = "\n".join(_texts(payload))
+    assert "*3. <https://arxiv.org/abs/2601.09999|" in body
+    assert (
+        "Author &lt;0&gt; &amp; co, Author &lt;1&gt; &amp; co, Author &lt;2&gt; &amp; co et al."
+        in body
+    )
+    assert "2026-11-27 · cs.CV cs.LG" in body
+    excerpt = payload["blocks"][1]["text"]["text"]
+    assert excerpt.startswith("A &amp; B &lt;c&gt;") and excerpt.endswith("word…")
+    assert len(excerpt) <= 520
+    assert "<https://arxiv.org/pdf/2601.09999|PDF>" in body
+    assert "<https://github.com/x/y|Code ★ 1.9k>" in body
+    assert "<https://huggingface.co/papers/2601.09999|HF page>" in body
+
+
+def test_personal_dm_grouped_with_more_and_escaped_topics():
+    payload = blocks.personal("2026-11-28", [("a<b", [NASTY] * 10)], {"a<b": 7, "other": 3})
+    _within_limits(payload)
+    body = "\n".join(_texts(payload))
+    assert "*a&lt;b*" in body
+    assert "and 7 more — `/papers a&lt;b`" in body
+    assert "*other*: 3 more — `/papers other`" in body
+    assert "10 new papers" in payload["text"]
+
+
+def test_nothing_new_note():
+    payload = blocks.nothing_new("2026-11-28", "no papers are stored yet.")
+    _within_limits(payload)
+    assert (
+        payload["text"] == "No new trending papers for Sat 28 Nov 2026: no papers are stored yet."
+    )
