@@ -188,7 +188,12 @@ def ours_slack(db: Path, commands: Sequence[str], in_flight: int = 20) -> dict:
 
 
 def ours_digest(new: list[dict], people: Sequence[Sequence[str]]) -> dict:
-    """Each distinct topic once against an index of the day's papers, then fanned out."""
+    """Each distinct topic once against an index of the day's papers, then fanned out.
+
+    `seconds` is matching plus handing each person their topics' hit lists (what the
+    baseline's one query per person returns); `seconds_with_sets` also builds each person's
+    de-duplicated set of paper ids, as assembling their DM does.
+    """
     from bot.core.digest import fan_out, match_topics
     from bot.core.models import StoredPaper
     from bot.sources.files import parse_record
@@ -198,10 +203,14 @@ def ours_digest(new: list[dict], people: Sequence[Sequence[str]]) -> dict:
     t0 = time.perf_counter()
     distinct = {t for topics in holders.values() for t in topics}
     hits = match_topics(papers, distinct)
-    matched = fan_out(holders, hits)
+    per_person = {person: [hits[t] for t in topics] for person, topics in holders.items()}
     seconds = time.perf_counter() - t0
+    sets = fan_out(holders, hits)
+    with_sets = time.perf_counter() - t0
     return {
         "seconds": seconds,
+        "seconds_with_sets": with_sets,
         "distinct_topics": len(distinct),
-        "people_with_matches": sum(1 for ids in matched.values() if ids),
+        "people_with_matches": sum(1 for lists in per_person.values() if any(lists)),
+        "people_with_matches_sets": sum(1 for ids in sets.values() if ids),
     }

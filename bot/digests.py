@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from bot.clock import iso, utcnow
 from bot.core import digest as d
+from bot.core import trending
 from bot.core.commands import trending_list
 from bot.core.models import StoredPaper
 from bot.errors import ConfigError
@@ -350,7 +351,12 @@ class _Run:
             (p.team, p.user): datetime.fromisoformat(p.last_run_at) if p.last_run_at else day_ago
             for p, _ in to_plan
         }
-        new = self.store.new_papers(min(since.values()))
+        # Best first, so each topic's hits (and so each DM) lead with what trends most.
+        new = sorted(
+            self.store.new_papers(min(since.values())),
+            key=lambda s: trending.score(s, self.now),
+            reverse=True,
+        )
         first_seen = {s.paper.id: s.first_seen for s in new}
         by_id = {s.paper.id: s for s in new}
         self._papers.update(by_id)

@@ -101,3 +101,19 @@ def test_duplicates_within_one_batch_become_one_row(store):
         ("Ann",),
         3,
     )
+
+
+def test_first_seen_never_decreases_and_first_since_finds_the_boundary(store):
+    def add(pid: str, when):
+        store.upsert([Sighting(Paper(pid, f"Paper {pid}"), "file")], when)
+
+    for day, pid in enumerate(["2601.00001", "2601.00002", "2601.00003", "2601.00004"]):
+        add(pid, NOW + timedelta(days=day))
+    add("2601.00005", NOW - timedelta(days=30))  # a writer whose clock lags behind
+    stamps = [r["first_seen"] for r in store.db.query("SELECT first_seen FROM papers ORDER BY n")]
+    assert stamps == sorted(stamps)
+    assert store.first_since(NOW + timedelta(days=2)) == 3
+    assert store.first_since(NOW - timedelta(days=1)) == 1
+    assert store.first_since(NOW + timedelta(days=9)) == 6
+    new = [p.paper.id for p in store.new_papers(NOW + timedelta(days=3))]
+    assert new == ["2601.00004", "2601.00005"]

@@ -144,27 +144,32 @@ def day_label(day: str) -> str:
 
 
 def match_topics(papers: Iterable[StoredPaper], topics: Iterable[str]) -> dict[str, list[str]]:
-    """Each topic → ids of the papers it matches, best first; each distinct topic runs once.
+    """Each topic → ids of the papers it matches; each distinct topic runs once.
 
-    Topics that hold nothing searchable match nothing.
+    One in-memory FTS5 index of just these papers, one query per distinct topic: people who
+    share a topic share its query. Hits keep the order the papers were given in (callers pass
+    them best first), which is also the cheapest order for FTS5 to return. Topics that hold
+    nothing searchable match nothing.
     """
+    papers = list(papers)
+    ids = [s.paper.id for s in papers]
     conn = sqlite3.connect(":memory:")
     try:
         conn.execute(
-            "CREATE VIRTUAL TABLE p USING fts5(id UNINDEXED, title, keywords, abstract, authors, "
+            "CREATE VIRTUAL TABLE p USING fts5(title, keywords, abstract, authors, "
             f"tokenize='{TOKENIZER}')"
         )
         conn.executemany(
-            "INSERT INTO p VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO p (rowid, title, keywords, abstract, authors) VALUES (?, ?, ?, ?, ?)",
             [
                 (
-                    s.paper.id,
+                    n,
                     s.paper.title,
                     ", ".join(s.paper.keywords),
                     s.paper.abstract,
                     ", ".join(s.paper.authors),
                 )
-                for s in papers
+                for n, s in enumerate(papers)
             ],
         )
         hits: dict[str, list[str]] = {}
@@ -174,12 +179,8 @@ def match_topics(papers: Iterable[StoredPaper], topics: Iterable[str]) -> dict[s
             except BadQuery:
                 hits[topic] = []
                 continue
-            # Same weights as the store: a title word counts ten abstract words.
-            sql = "SELECT id FROM p WHERE p MATCH ? ORDER BY bm25(p, 0, 10.0, 4.0, 1.0, 2.0)"
-            try:
-                hits[topic] = [r[0] for r in conn.execute(sql, [match])]
-            except sqlite3.OperationalError:
-                hits[topic] = []
+            rows = conn.execute("SELECT rowid FROM p WHERE p MATCH ? ORDER BY rowid", [match])
+            hits[topic] = [ids[n] for (n,) in rows]
         return hits
     finally:
         conn.close()
@@ -264,7 +265,8 @@ def personal_digest(
 
 def fan_out(holders: dict[str, list[str]], hits: dict[str, list[str]]) -> dict[str, set[str]]:
     """Person → ids matching any of their topics; `holders` maps each person to their topics."""
+    empty: tuple = ()
     return {
-        person: {pid for topic in topics for pid in hits.get(topic, ())}
+        person: set().union(*(hits.get(topic, empty) for topic in topics))
         for person, topics in holders.items()
     }

@@ -217,10 +217,16 @@ class Store(TopicsMixin, DigestsMixin):
         self, rows: list[tuple], now: datetime | None = None, *, index: bool = True
     ) -> IngestReport:
         """`upsert` for sightings flattened by `wire()`, cheap to pass between processes."""
-        stamp = iso(now or utcnow())
         report = IngestReport(seen=len(rows))
         conn = self.db.conn
         with conn:
+            # Take the write lock first, then stamp no earlier than the last paper stored:
+            # first_seen then never decreases along n, which first_since() relies on.
+            conn.execute("BEGIN IMMEDIATE")
+            (last,) = conn.execute(
+                "SELECT max(first_seen) FROM papers WHERE n = (SELECT max(n) FROM papers)"
+            ).fetchone()
+            stamp = max(iso(now or utcnow()), last or "")
             ids = [r[0] for r in rows]
             existing = self._rows_by_id(ids)
             seen = Counter(ids)
@@ -328,6 +334,25 @@ class Store(TopicsMixin, DigestsMixin):
             )
 
     # -- reading ---------------------------------------------------------------------------
+
+    def first_since(self, since: datetime) -> int:
+        """The smallest n of the papers first stored at or after `since` (max n + 1 if none).
+
+        A binary search over n, which first_seen follows in order: a few point lookups in
+        place of an index on first_seen.
+        """
+        moment = iso(since)
+        (top,) = self.db.execute("SELECT coalesce(max(n), 0) FROM papers").fetchone()
+        low, high = 1, top + 1
+        sql = "SELECT first_seen FROM papers WHERE n >= ? ORDER BY n LIMIT 1"
+        while low < high:
+            middle = (low + high) // 2
+            row = self.db.execute(sql, [middle]).fetchone()
+            if row is None or row[0] >= moment:
+                high = middle
+            else:
+                low = middle + 1
+        return low
 
     def count(self) -> int:
         return self.db.execute("SELECT count(*) FROM papers").fetchone()[0]

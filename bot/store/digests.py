@@ -232,8 +232,8 @@ class DigestsMixin:
         """Papers first stored at or after `since`."""
         from bot.store.db import _SELECT, stored_of
 
-        sql = f"SELECT {_SELECT} FROM papers p WHERE p.first_seen >= ? ORDER BY p.n"
-        return [stored_of(r) for r in self.db.query(sql, [iso(since)])]
+        sql = f"SELECT {_SELECT} FROM papers p WHERE p.n >= ? ORDER BY p.n"
+        return [stored_of(r) for r in self.db.query(sql, [self.first_since(since)])]
 
     def day_states(self, since_day: str) -> dict[tuple[str, str, str], int]:
         """(team, target, day) → how many of its rows are still pending, for days ≥ `since_day`."""

@@ -141,3 +141,10 @@ def digests(db):
 def meta(db):
     # Small facts about the store itself, such as an index left stale by an interrupted import.
     db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID")
+
+
+@migrations(name="0005_drop_first_seen_index")
+def drop_first_seen_index(db):
+    # first_seen only grows with n (Store.upsert_rows sees to it), so "first stored since"
+    # is found by a binary search over n instead: the index cost 4% of the store's size.
+    db.execute("DROP INDEX papers_first_seen")
