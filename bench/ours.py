@@ -19,6 +19,14 @@ from bench.baselines import _pct, _remove_db, _summary
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def _status_kb(pid: int, field: str) -> int:
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    return 0
+
+
 def _tree_rss_kb(pid: int) -> int:
     """Resident memory of a process and all its descendants, in KiB."""
     total, todo = 0, [pid]
@@ -174,6 +182,8 @@ def ours_slack(db: Path, commands: Sequence[str], in_flight: int = 20) -> dict:
             with ThreadPoolExecutor(in_flight) as pool:
                 list(pool.map(one, commands))
             rss = _tree_rss_kb(bot.proc.pid)
+            anon = _status_kb(bot.proc.pid, "RssAnon")
+            mapped = _status_kb(bot.proc.pid, "RssFile")
         finally:
             bot.stop()
     return {
@@ -184,6 +194,10 @@ def ours_slack(db: Path, commands: Sequence[str], in_flight: int = 20) -> dict:
         "answer_p50_s": statistics.median(answers),
         "answer_p99_s": _pct(answers, 99),
         "bot_rss_mb": rss / 1024,
+        # RssFile is the store's pages mapped for search: shared with the OS page cache and
+        # dropped under memory pressure; RssAnon is the bot's own memory.
+        "bot_rss_anon_mb": anon / 1024,
+        "bot_rss_file_mb": mapped / 1024,
     }
 
 

@@ -2,6 +2,7 @@
 
 import json
 import logging
+import sqlite3
 import sys
 from importlib import resources
 from pathlib import Path
@@ -26,7 +27,7 @@ def _settings():
 def _store(settings) -> Store:
     try:
         return Store(settings.db_path)
-    except Exception as exc:  # an unreadable or foreign file: say which, not a traceback
+    except (sqlite3.DatabaseError, OSError) as exc:  # unreadable, locked or not SQLite
         raise click.ClickException(f"Cannot open the store {settings.db_path}: {exc}") from None
 
 

@@ -24,6 +24,8 @@ BULK_BYTES = 64 * 1024 * 1024
 # Files this large are worth parsing in other processes, PARSERS of them.
 CHILD_BYTES = 8 * 1024 * 1024
 PARSERS = 2
+# Lines per chunk sent to a parser: small enough that the chunks in flight stay a few MB.
+CHUNK_LINES = 5_000
 
 
 def ingest_hf(settings: Settings, store: Store, day: str | None = None, **kw) -> IngestReport:
@@ -121,7 +123,7 @@ def _parse_in_children(path: Path) -> Iterator[tuple]:
         pending: deque = deque()
         line = 1
         while True:
-            lines = list(itertools.islice(stream, FILE_BATCH))
+            lines = list(itertools.islice(stream, CHUNK_LINES))
             if lines:
                 task = pool.apply_async(_parse_chunk, (b"".join(lines), line))
                 pending.append((task, stream.tell()))

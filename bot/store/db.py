@@ -45,6 +45,8 @@ FTS_FIELDS = ("title", "keywords", "abstract", "authors")
 FTS_WEIGHTS = "10.0, 4.0, 1.0, 2.0"
 # How many of the newest matches a query ranks (see Store.search; docs/BENCHMARKS.md).
 SEARCH_WINDOW = 1000
+# How many of those, best by bm25, are ranked with recency and popularity (and can be paged).
+BLEND_POOL = 200
 PAPER_COLUMNS = ("n", "id", *TEXT_FIELDS, *COUNT_FIELDS, "first_seen")
 _SELECT = ", ".join(f"p.{c}" for c in PAPER_COLUMNS)
 MMAP_BYTES = 8 * 1024**3
@@ -146,26 +148,44 @@ class Store(TopicsMixin, DigestsMixin):
     def __init__(self, path: str | Path):
         self.path = str(path)
         self._local = threading.local()
+        # One connection for searches, shared by all threads: searches take milliseconds,
+        # and a single memory map of the file keeps resident memory counted once.
+        self._searcher: sqlite3.Connection | None = None
+        self._search_lock = threading.Lock()
         migrations.apply(self.db)
         if self.index_is_stale():  # an import was interrupted before it rebuilt the index
             self.rebuild_index()
 
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
+        # Large pages pack ~1 KB paper rows with less waste; only a new file takes it.
+        conn.execute("PRAGMA page_size=16384")
+        # Lets a bulk import hand back the pages its index build freed (see rebuild_index).
+        conn.execute("PRAGMA auto_vacuum=INCREMENTAL")
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("PRAGMA busy_timeout=30000")
+        return conn
+
     @property
     def db(self) -> Database:
+        """This thread's connection (writes, and reads other than search)."""
         db = getattr(self._local, "db", None)
         if db is None:
-            conn = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
-            # Large pages pack ~1 KB paper rows with less waste; only a new file takes it.
-            conn.execute("PRAGMA page_size=16384")
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute("PRAGMA foreign_keys=ON")
-            conn.execute("PRAGMA busy_timeout=30000")
-            # Reads through the OS page cache without a system call per page: at a million
-            # papers this halves search time (docs/BENCHMARKS.md).
-            conn.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
-            db = self._local.db = Database(conn)
+            db = self._local.db = Database(self._connect())
         return db
+
+    def _search_rows(self, sql: str, params: dict) -> list[dict]:
+        with self._search_lock:
+            if self._searcher is None:
+                self._searcher = self._connect()
+                # Pages through the OS page cache with no system call each: at a million
+                # papers this halves search time (docs/BENCHMARKS.md).
+                self._searcher.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
+            cursor = self._searcher.execute(sql, params)
+            names = [d[0] for d in cursor.description]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
     def _mark_index_stale(self) -> None:
         self.db.execute("INSERT OR IGNORE INTO meta VALUES ('index_stale', '1')")
@@ -183,23 +203,24 @@ class Store(TopicsMixin, DigestsMixin):
             conn.execute(config, ("hashsize", HASH_SIZE))
             conn.execute(config, ("automerge", 0))
             conn.execute(config, ("crisismerge", 64))
-        # Read the table with plain I/O here: through mmap every page read would count as
-        # this process's memory.
-        conn.execute("PRAGMA mmap_size=0")
-        try:
-            with conn:
-                conn.execute("INSERT INTO papers_fts(papers_fts) VALUES('rebuild')")
-                conn.execute(config, ("automerge", 4))
-                conn.execute(config, ("crisismerge", 16))
-                conn.execute("DELETE FROM meta WHERE key = 'index_stale'")
-        finally:
-            conn.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
+        with conn:
+            conn.execute("INSERT INTO papers_fts(papers_fts) VALUES('rebuild')")
+            conn.execute(config, ("automerge", 4))
+            conn.execute(config, ("crisismerge", 16))
+            conn.execute("DELETE FROM meta WHERE key = 'index_stale'")
+        # Merges during the build leave free pages behind; give them back to the disk.
+        # executescript steps it to the end; execute() would free a single page.
+        conn.executescript("PRAGMA incremental_vacuum;")
 
     def close(self) -> None:
         db = getattr(self._local, "db", None)
         if db is not None:
             db.conn.close()
             self._local.db = None
+        with self._search_lock:
+            if self._searcher is not None:
+                self._searcher.close()
+                self._searcher = None
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -381,17 +402,20 @@ class Store(TopicsMixin, DigestsMixin):
     def search(self, match: str, limit: int, offset: int = 0, now: datetime | None = None):
         """Papers matching an FTS5 expression, best first, as (StoredPaper, score) pairs.
 
-        Two stages keep common words fast: FTS5 walks the matches newest first and scores
-        only the first SEARCH_WINDOW of them with bm25; those are then ranked by bm25 lifted
-        by up to a quarter each for recency and popularity. A query matching fewer papers
-        than the window (nearly every query of two words or more) is ranked exactly.
+        Stages keep common words fast: FTS5 walks the matches newest first and scores only
+        the first SEARCH_WINDOW of them with bm25; the BLEND_POOL best of those are ranked by
+        bm25 lifted by up to a quarter each for recency and popularity (a lift of at most
+        1.5 rarely carries a paper from below the pool into a page of results). A query
+        matching fewer papers than the window is ranked over all its matches.
         """
         today = (now or utcnow()).date().isoformat()
         sql = f"""
             WITH hits AS (
-                SELECT rowid AS n, bm25(papers_fts, {FTS_WEIGHTS}) AS bm
-                FROM papers_fts WHERE papers_fts MATCH :match
-                ORDER BY rowid DESC LIMIT :window
+                SELECT * FROM (
+                    SELECT rowid AS n, bm25(papers_fts, {FTS_WEIGHTS}) AS bm
+                    FROM papers_fts WHERE papers_fts MATCH :match
+                    ORDER BY rowid DESC LIMIT :window
+                ) ORDER BY bm LIMIT :pool
             )
             SELECT {_SELECT}, -hits.bm AS relevance
             FROM hits JOIN papers p ON p.n = hits.n
@@ -408,8 +432,9 @@ class Store(TopicsMixin, DigestsMixin):
             "limit": limit,
             "offset": offset,
             "window": SEARCH_WINDOW,
+            "pool": BLEND_POOL,
         }
-        return [(stored_of(row), row["relevance"]) for row in self.db.query(sql, params)]
+        return [(stored_of(row), row["relevance"]) for row in self._search_rows(sql, params)]
 
     def count_matches(self, match: str) -> int:
         sql = "SELECT count(*) FROM papers_fts WHERE papers_fts MATCH ?"
