@@ -1,11 +1,10 @@
 """Console mode: the `/papers` handlers on a terminal, for trying papers-bot with no Slack."""
 
 import sys
-import textwrap
 from typing import IO
 
 from bot.core import trending
-from bot.core.commands import Handlers, Notice, Reply, Results, Trending, Usage, Who, parse
+from bot.core.commands import Command, Handlers, Notice, Reply, Results, Trending, Usage, Who, parse
 from bot.core.models import StoredPaper
 
 PROMPT = "papers> "
@@ -75,11 +74,11 @@ def loop(handlers: Handlers, stdin: IO[str] = sys.stdin, stdout: IO[str] = sys.s
         if text.lower() in ("quit", "exit"):
             break
         if text.lower() == "more" and last is not None:
-            command = parse(f"search {last.result.query.text}")
-            command = type(command)(command.name, command.arg, last.result.offset + 5)
+            page = last.result
+            command = Command("search", page.query.text, page.offset + len(page.papers))
         else:
             command = parse(text.removeprefix("/papers").strip())
         reply = handlers.handle(command, who)
         last = reply if isinstance(reply, Results) else last
-        stdout.write(textwrap.indent(render(reply), "") + "\n\n")
+        stdout.write(render(reply) + "\n\n")
         stdout.flush()
