@@ -168,6 +168,8 @@ def search(query: tuple[str, ...], limit: int, as_json: bool) -> None:
 @click.option("--dry-run", is_flag=True, help="Print what would be posted; post nothing.")
 def digest(channel_id: str | None, users: bool, dry_run: bool) -> None:
     """Send today's digests now, to every target that has not had today's yet."""
+    from slack_sdk.errors import SlackRequestError
+
     from bot.digests import run_digests
 
     settings = _settings()
@@ -189,6 +191,11 @@ def digest(channel_id: str | None, users: bool, dry_run: bool) -> None:
         )
     except PapersError as exc:
         raise click.ClickException(str(exc)) from None
+    except (SlackRequestError, OSError) as exc:
+        # Nothing is lost: what was posted is recorded, the next run resumes the rest.
+        raise click.ClickException(
+            f"Cannot reach Slack at {settings.slack_api_url} ({exc}); run it again later."
+        ) from None
     for line in report.lines():
         click.echo(line)
     click.echo(report.summary())

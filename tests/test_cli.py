@@ -124,3 +124,19 @@ def test_console_mode_answers_from_the_bundled_sample_offline(env):
         [sys.executable, "-m", "bot", "run"], input="", capture_output=True, text=True, timeout=60
     )
     assert again.returncode == 0 and "bundled sample" not in again.stderr
+
+
+def test_digest_with_slack_unreachable_is_one_line(env, monkeypatch):
+    from bot.store import Store
+
+    store = Store(env / "papers.db")
+    store.save_channel("T1", "C1", at="09:00", tz="UTC")
+    store.close()
+    runner = CliRunner()
+    runner.invoke(main, ["ingest", "--file", str(FIXTURES / "arxiv_cs_sample_100.jsonl")])
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")
+    monkeypatch.setenv("SLACK_API_URL", "http://127.0.0.1:9/api/")
+    result = runner.invoke(main, ["digest"])
+    assert result.exit_code == 1
+    assert "Cannot reach Slack at http://127.0.0.1:9/api/" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
