@@ -322,7 +322,7 @@ class _Run:
         """The person with a fresh time zone from Slack; None (and paused) if Slack lost them."""
         from slack_sdk.errors import SlackApiError
 
-        from bot.slack.delivery import error_code
+        from bot.slack.client import error_code
 
         try:
             user = self.client.users_info(user=p.user)["user"]

@@ -6,7 +6,7 @@ import multiprocessing
 import sys
 from collections import deque
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from bot.clock import utcnow
@@ -167,7 +167,3 @@ def ingest_sources(settings: Settings, store: Store, sources=("hf", "arxiv"), **
         except SourceUnavailable as exc:
             total.failures.append(str(exc))
     return total
-
-
-def today(now: datetime | None = None) -> str:
-    return (now or utcnow()).date().isoformat()

@@ -15,7 +15,7 @@ from bot import scheduler
 from bot.config import Settings
 from bot.core.commands import Handlers
 from bot.errors import ConfigError
-from bot.slack.client import check_token, make_client
+from bot.slack.client import check_token, error_code, make_client
 from bot.slack.listeners import register
 from bot.store import Store
 
@@ -78,9 +78,8 @@ def _serve_socket(app: App, settings: Settings, stop: threading.Event) -> None:
     try:
         handler.connect()
     except SlackApiError as exc:
-        code = exc.response.get("error", "unknown_error")
         raise ConfigError(
-            f"Slack rejected SLACK_APP_TOKEN ({code}): it needs connections:write"
+            f"Slack rejected SLACK_APP_TOKEN ({error_code(exc)}): it needs connections:write"
         ) from None
     except (SlackRequestError, OSError) as exc:
         raise ConfigError(f"Cannot open a Socket Mode connection ({exc})") from None

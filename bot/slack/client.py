@@ -24,14 +24,21 @@ def make_client(settings: Settings, token: str | None = None) -> WebClient:
     )
 
 
+def error_code(exc: SlackApiError) -> str:
+    """Slack's error code from a failed call (`invalid_auth`, `not_in_channel`, ...)."""
+    try:
+        return str(exc.response["error"])
+    except (KeyError, TypeError):
+        return "unknown_error"
+
+
 def check_token(client: WebClient, name: str = "SLACK_BOT_TOKEN") -> dict:
     """auth.test, turned into one clear line when the token is bad or Slack unreachable."""
     try:
         return client.auth_test().data
     except SlackApiError as exc:
-        code = exc.response.get("error", "unknown_error")
         raise ConfigError(
-            f"Slack rejected {name} ({code}): copy it again from the app's settings page"
+            f"Slack rejected {name} ({error_code(exc)}): copy it again from the app's settings page"
         ) from None
     except (SlackRequestError, OSError) as exc:
         raise ConfigError(f"Cannot reach Slack at {client.base_url} ({exc})") from None

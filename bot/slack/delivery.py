@@ -23,18 +23,11 @@ from slack_sdk.errors import SlackApiError
 from bot.core.digest import PAUSE_CHANNEL, PAUSE_PERSON, Delivery
 from bot.core.models import StoredPaper
 from bot.slack import digest_blocks
-from bot.slack.client import make_client  # 429s wait out Retry-After; dropped links retry
+from bot.slack.client import error_code, make_client  # make_client: 429s and dropped links retried
 
 __all__ = ["Outcome", "Pacer", "check_channel", "dm_job", "make_client", "run_jobs", "thread_job"]
 
 log = logging.getLogger(__name__)
-
-
-def error_code(exc: SlackApiError) -> str:
-    try:
-        return str(exc.response["error"])
-    except (KeyError, TypeError):
-        return "unknown_error"
 
 
 def check_channel(client: WebClient, channel_id: str) -> str | None:

@@ -7,7 +7,8 @@ from slack_sdk.errors import SlackApiError
 
 from bot.core.commands import Command, Handlers, Notice, Who, parse
 from bot.slack import blocks
-from bot.slack.delivery import check_channel, error_code
+from bot.slack.client import error_code
+from bot.slack.delivery import check_channel
 from bot.slack.listeners.guard import answered
 
 log = logging.getLogger(__name__)

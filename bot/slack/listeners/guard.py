@@ -7,6 +7,7 @@ from slack_sdk.errors import SlackApiError, SlackRequestError
 
 from bot.errors import PapersError
 from bot.slack import blocks
+from bot.slack.client import error_code
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +23,7 @@ def answered(respond, what: str):
     try:
         yield
     except SlackApiError as exc:
-        code = exc.response.get("error", "unknown_error") if exc.response else "unknown_error"
+        code = error_code(exc)
         log.warning("Slack rejected the answer to %s: %s", what, code)
         _tell(respond, f"Slack refused my answer ({code}). Please try again in a moment.")
     except SlackRequestError as exc:
