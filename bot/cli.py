@@ -10,9 +10,11 @@ from pathlib import Path
 import click
 
 from bot import config
+from bot.clock import utcnow
 from bot.core.search import search as run_search
-from bot.errors import PapersError
+from bot.errors import PapersError, StoreError
 from bot.store import Store
+from bot.store.db import store_error
 
 log = logging.getLogger("bot")
 
@@ -25,13 +27,33 @@ def _settings():
 
 
 def _store(settings) -> Store:
+    """The store, its migrations applied and its pages checked (`PRAGMA quick_check`)."""
     try:
-        return Store(settings.db_path)
+        store = Store(settings.db_path)
+        store.check()
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from None
     except (sqlite3.DatabaseError, OSError) as exc:  # unreadable, locked or not SQLite
         raise click.ClickException(f"Cannot open the store {settings.db_path}: {exc}") from None
+    return store
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """Commands whose store fails under them (damaged pages, a full disk) end in one line."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except StoreError as exc:
+            raise click.ClickException(str(exc)) from None
+        except sqlite3.DatabaseError as exc:
+            error = store_error(str(config.load().db_path), exc)
+            if error is None:
+                raise
+            raise click.ClickException(str(error)) from None
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="papers-bot")
 @click.option("-v", "--verbose", is_flag=True, help="Log debug detail.")
 def main(verbose: bool) -> None:
@@ -55,9 +77,10 @@ def run(http_mode: bool, port: int) -> None:
     if not settings.has_slack and not http_mode:
         from bot import console
         from bot.core.commands import Handlers
+        from bot.lookup import paper_fetcher
 
         _first_run(settings, store)
-        console.loop(Handlers(store))
+        console.loop(Handlers(store, fetch_paper=paper_fetcher(settings, store)))
         return
     from bot.slack.app import serve
 
@@ -94,10 +117,15 @@ def _first_run(settings, store: Store) -> None:
     type=click.Choice(["hf", "arxiv", "file"]),
     help="One source only (default: Hugging Face, then arXiv).",
 )
-@click.option("--date", "day", help="The Hugging Face daily list of this day (YYYY-MM-DD).")
+@click.option(
+    "--date",
+    "day",
+    help="The Hugging Face daily list of this day, and the arXiv papers submitted that day "
+    "(YYYY-MM-DD).",
+)
 @click.option("--file", "path", type=click.Path(path_type=Path), help="JSON Lines file to import.")
 def ingest(source: str | None, day: str | None, path: Path | None) -> None:
-    """Fetch papers and store them."""
+    """Fetch papers and store them; counts are papers, each counted once."""
     from datetime import date
 
     from bot.ingest import ingest_file, ingest_sources
@@ -110,56 +138,104 @@ def ingest(source: str | None, day: str | None, path: Path | None) -> None:
             raise click.BadParameter("use YYYY-MM-DD", param_hint="--date") from None
     if path and source not in (None, "file"):
         raise click.BadParameter("--file goes with --source file", param_hint="--file")
+    if source == "file" and not path:
+        raise click.BadParameter("--source file needs --file PATH", param_hint="--file")
+    if path and day:
+        raise click.BadParameter(
+            "--date goes with the live sources, not --file", param_hint="--date"
+        )
+    if path and not path.is_file():
+        raise click.ClickException(f"No such file: {path}")
     store = _store(settings)
-    if source == "file" or path:
-        if not path:
-            raise click.BadParameter("--source file needs --file PATH", param_hint="--file")
-        if not path.is_file():
-            raise click.ClickException(f"No such file: {path}")
+    if path:
         report = ingest_file(store, path)
+        if not report.seen:
+            raise click.ClickException(
+                f"Nothing imported from {path}: no line held a paper ({report.summary()})."
+            )
     else:
         sources = (source,) if source else ("hf", "arxiv")
-        report = ingest_sources(settings, store, sources, **({"day": day} if day else {}))
+        report = ingest_sources(settings, store, sources, day=day)
     for failure in report.failures:
         click.echo(f"{failure}; kept everything already stored.", err=True)
+    for note in report.notes:
+        click.echo(note, err=True)
     click.echo(report.summary())
     if report.failures and not report.seen:
         sys.exit(1)
 
 
 @main.command()
+@click.argument("path", type=click.Path(path_type=Path))
+def backup(path: Path) -> None:
+    """Copy the store to PATH (a new file), safely while the bot runs."""
+    settings = _settings()
+    if path.is_dir():
+        path = path / f"papers-{utcnow():%Y%m%d-%H%M%S}.db"
+    if path.exists():
+        raise click.ClickException(f"{path} already exists; name a new file.")
+    store = _store(settings)
+    try:
+        store.backup(path)
+    except OSError as exc:
+        raise click.ClickException(f"Cannot write the backup {path}: {exc}") from None
+    size = path.stat().st_size / 1e6
+    click.echo(
+        f"Backed up {store.count():,} papers from {settings.db_path} to {path} ({size:.1f} MB)."
+    )
+
+
+def _result_json(item) -> dict:
+    """One search result as `search --json` gives it (the fields DESIGN lists)."""
+    p = item.paper
+    return {
+        "id": p.id,
+        "title": p.title,
+        "authors": list(p.authors),
+        "published": p.published,
+        "categories": list(p.categories),
+        "url": p.abs_url,
+        "pdf": p.pdf_url,
+        "code": p.code_url,
+        "hf": p.hf_url,
+        "score": round(item.score, 4),
+    }
+
+
+def _cell(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+@main.command()
 @click.argument("query", nargs=-1, required=True)
 @click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 100))
-@click.option("--json", "as_json", is_flag=True, help="JSON: ids, titles, links, scores.")
+@click.option("--json", "as_json", is_flag=True, help="JSON: ids, titles, authors, links, scores.")
 def search(query: tuple[str, ...], limit: int, as_json: bool) -> None:
-    """Search the stored papers."""
-    store = _store(_settings())
+    """Search the stored papers, or find one paper by arXiv id or link."""
+    from bot.lookup import paper_fetcher
+
+    settings = _settings()
+    store = _store(settings)
     try:
-        result = run_search(store, " ".join(query), limit=limit)
+        result = run_search(
+            store, " ".join(query), limit=limit, fetch=paper_fetcher(settings, store)
+        )
     except PapersError as exc:
         raise click.ClickException(str(exc)) from None
     if as_json:
-        rows = [
-            {
-                "id": p.paper.id,
-                "title": p.paper.title,
-                "url": p.paper.abs_url,
-                "pdf": p.paper.pdf_url,
-                "code": p.paper.code_url,
-                "hf": p.paper.hf_url,
-                "published": p.paper.published,
-                "score": round(p.score, 4),
-            }
-            for p in result.papers
-        ]
+        rows = [_result_json(p) for p in result.papers]
         click.echo(json.dumps({"query": result.query.text, "results": rows}, ensure_ascii=False))
         return
     if not result.papers:
         click.echo(f"No papers match “{result.query.text}”.")
         return
     for rank, p in enumerate(result.papers, 1):
-        title = p.paper.title if len(p.paper.title) <= 70 else p.paper.title[:69] + "…"
-        click.echo(f"{rank:>3}  {p.paper.id:<12} {p.score:7.2f}  {title}")
+        first = _cell(p.paper.authors[0], 20) if p.paper.authors else "—"
+        date = p.paper.published or "undated"
+        click.echo(
+            f"{rank:>3}  {p.paper.id:<16} {date:<10}  {first:<20} {p.score:7.2f}  "
+            f"{_cell(p.paper.title, 60)}"
+        )
 
 
 @main.command()

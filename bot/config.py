@@ -7,6 +7,8 @@ from pathlib import Path
 from bot.errors import ConfigError
 
 DEFAULT_CATEGORIES = ("cs.CV", "cs.CL", "cs.LG", "cs.AI")
+ARXIV_API_URL = "https://export.arxiv.org/api/query"
+ARXIV_RSS_URL = "https://rss.arxiv.org/atom"
 
 
 @dataclass(frozen=True)
@@ -19,8 +21,10 @@ class Settings:
     slack_api_url: str = "https://slack.com/api/"
     db_path: Path = Path("papers.db")
     hf_endpoint: str = "https://huggingface.co"
-    arxiv_api_url: str = "https://export.arxiv.org/api/query"
+    arxiv_api_url: str = ARXIV_API_URL
     arxiv_categories: tuple[str, ...] = DEFAULT_CATEGORIES
+    # arXiv's per-category announcement feeds (`{url}/{category}`); None: not read.
+    arxiv_rss_url: str | None = None
     # Seconds between arXiv requests: arXiv asks for at most one every 3 seconds.
     arxiv_delay: float = 3.0
     digest_grace_hours: float = 6.0
@@ -36,7 +40,7 @@ class Settings:
         return (
             f"Settings(db_path={str(self.db_path)!r}, slack_api_url={self.slack_api_url!r}, "
             f"hf_endpoint={self.hf_endpoint!r}, arxiv_api_url={self.arxiv_api_url!r}, "
-            f"arxiv_categories={self.arxiv_categories!r}, "
+            f"arxiv_rss_url={self.arxiv_rss_url!r}, arxiv_categories={self.arxiv_categories!r}, "
             f"bot_token={'set' if self.bot_token else None}, "
             f"app_token={'set' if self.app_token else None})"
         )
@@ -47,6 +51,20 @@ def _url(env, name: str, default: str) -> str:
     if not value.startswith(("http://", "https://")):
         raise ConfigError(f"{name} must be an http(s) URL, got {value!r}")
     return value
+
+
+def _rss_url(env, api_url: str) -> str | None:
+    """PAPERS_ARXIV_RSS_URL; `off` turns the feeds off.
+
+    Unset, it is arXiv's own feed, unless ARXIV_API_URL points somewhere else (a mirror or a
+    local stand-in): then the feeds stay off rather than mixing in papers from the internet.
+    """
+    raw = (env.get("PAPERS_ARXIV_RSS_URL") or "").strip()
+    if raw.lower() == "off":
+        return None
+    if not raw:
+        return ARXIV_RSS_URL if api_url == ARXIV_API_URL else None
+    return _url(env, "PAPERS_ARXIV_RSS_URL", ARXIV_RSS_URL).rstrip("/")
 
 
 def _float(env, name: str, default: float) -> float:
@@ -90,6 +108,7 @@ def load(env=None) -> Settings:
     for c in categories:
         if not all(ch.isalnum() or ch in ".-" for ch in c):
             raise ConfigError(f"PAPERS_ARXIV_CATEGORIES has an invalid category {c!r}")
+    arxiv_api_url = _url(env, "ARXIV_API_URL", ARXIV_API_URL)
     return Settings(
         bot_token=_token(env, "SLACK_BOT_TOKEN", "xoxb-"),
         app_token=_token(env, "SLACK_APP_TOKEN", "xapp-"),
@@ -97,7 +116,8 @@ def load(env=None) -> Settings:
         slack_api_url=api_url,
         db_path=Path(env.get("PAPERS_DB") or "papers.db"),
         hf_endpoint=_url(env, "HF_ENDPOINT", "https://huggingface.co").rstrip("/"),
-        arxiv_api_url=_url(env, "ARXIV_API_URL", "https://export.arxiv.org/api/query"),
+        arxiv_api_url=arxiv_api_url,
+        arxiv_rss_url=_rss_url(env, arxiv_api_url),
         arxiv_categories=categories or DEFAULT_CATEGORIES,
         arxiv_delay=_float(env, "PAPERS_ARXIV_DELAY", 3.0),
         digest_grace_hours=_float(env, "PAPERS_DIGEST_GRACE_HOURS", 6.0),

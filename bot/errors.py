@@ -5,7 +5,11 @@ PapersError
 ├── SourceUnavailable  an upstream paper API failed
 ├── BadPayload         an upstream answer could not be parsed
 ├── BadQuery           search text that cannot become a query
-└── BadCommand         a /papers command that cannot be understood
+├── BadCommand         a /papers command that cannot be understood
+├── PaperNotFound      an arXiv id no source knows
+└── StoreError         the SQLite file cannot be used
+    ├── StoreDamaged   the file is damaged: restore it from a backup
+    └── StoreFull      the disk (or the file's size limit) is full
 """
 
 
@@ -31,3 +35,19 @@ class BadQuery(PapersError):
 
 class BadCommand(PapersError):
     """A /papers command that cannot be understood or carried out."""
+
+
+class PaperNotFound(PapersError):
+    """An arXiv id that neither the store nor any source knows."""
+
+
+class StoreError(PapersError):
+    """The SQLite file of the store cannot be used."""
+
+
+class StoreDamaged(StoreError):
+    """The store file is damaged (failed its integrity check or a read)."""
+
+
+class StoreFull(StoreError):
+    """A write to the store failed because the disk is full."""

@@ -6,14 +6,15 @@ import multiprocessing
 import sys
 from collections import deque
 from collections.abc import Iterator
-from datetime import timedelta
+from dataclasses import replace
+from datetime import date, timedelta
 from pathlib import Path
 
 from bot.clock import utcnow
 from bot.config import Settings
 from bot.core.models import IngestReport
 from bot.errors import SourceUnavailable
-from bot.sources import arxiv, files, hf
+from bot.sources import arxiv, arxiv_rss, files, hf
 from bot.sources.http import Fetcher, make_client
 from bot.store import Store
 from bot.store.db import wire
@@ -28,9 +29,19 @@ PARSERS = 2
 CHUNK_LINES = 5_000
 
 
-def ingest_hf(settings: Settings, store: Store, day: str | None = None, **kw) -> IngestReport:
-    """The HF daily list of `day` (default: today and yesterday, UTC) and the trending list."""
-    report = IngestReport()
+def ingest_hf(
+    settings: Settings,
+    store: Store,
+    day: str | None = None,
+    report: IngestReport | None = None,
+    **kw,
+) -> IngestReport:
+    """The HF daily list of `day` (default: today and yesterday, UTC) and the trending list.
+
+    Counts papers, not sightings: a paper on both days' lists and on the trending list is
+    one paper. Raises SourceUnavailable; what was stored before stays, counted in `report`.
+    """
+    report = IngestReport() if report is None else report
     now = utcnow()
     days = [day] if day else [(now - timedelta(days=1)).date().isoformat(), now.date().isoformat()]
     with make_client(settings.hf_endpoint) as client:
@@ -43,22 +54,93 @@ def ingest_hf(settings: Settings, store: Store, day: str | None = None, **kw) ->
     return report
 
 
-def ingest_arxiv(settings: Settings, store: Store, **kw) -> IngestReport:
-    """The newest papers in the configured categories, until already-stored ones."""
-    report = IngestReport()
+# A walk goes this many days below its high-water mark: papers submitted before the mark's day
+# may be announced after it (held for moderation, or submitted just before a weekend).
+MARK_MARGIN_DAYS = 3
+MARK_SOURCE = "arxiv"
+
+
+def ingest_arxiv(
+    settings: Settings,
+    store: Store,
+    day: str | None = None,
+    report: IngestReport | None = None,
+    **kw,
+) -> IngestReport:
+    """The newest papers of each configured category, then the day's announcement feeds.
+
+    Each category's export-API walk goes down to its own high-water mark (see
+    `arxiv.walk`); the mark moves only after a walk that got every page. With `day`, the
+    walk takes the papers submitted that day instead and leaves the marks alone. The
+    announcement feeds (when `settings.arxiv_rss_url` is set) add the day's new papers,
+    cross-lists and replacements; a feed that cannot be fetched is a note, since the walk
+    has the new papers too. Raises SourceUnavailable when the export API fails.
+    """
+    report = IngestReport() if report is None else report
     with make_client() as client:
         fetcher = Fetcher("arXiv", client, **kw)
-        pages = arxiv.fetch_newest(
-            fetcher,
-            settings.arxiv_api_url,
-            settings.arxiv_categories,
-            report,
-            store.known_ids,
-            delay=settings.arxiv_delay,
-        )
-        for sightings in pages:
-            report.merge(store.upsert(sightings))
+        for number, category in enumerate(settings.arxiv_categories):
+            if number:
+                fetcher.sleep(settings.arxiv_delay)
+            _walk_category(settings, store, fetcher, category, day, report)
+        if settings.arxiv_rss_url and day is None:
+            feeds = Fetcher("arXiv announcements", client, **{**kw, "attempts": 2})
+            for category in settings.arxiv_categories:
+                fetcher.sleep(settings.arxiv_delay)
+                try:
+                    _announcement(settings, store, feeds, category, report)
+                except SourceUnavailable as exc:
+                    report.notes.append(f"{exc}; the export API walk stands in for it")
+                    break
     return report
+
+
+def _walk_category(
+    settings: Settings,
+    store: Store,
+    fetcher: Fetcher,
+    category: str,
+    day: str | None,
+    report: IngestReport,
+) -> None:
+    mark = None if day else store.mark(MARK_SOURCE, category)
+    floor = None
+    if mark:
+        floor = (date.fromisoformat(mark) - timedelta(days=MARK_MARGIN_DAYS)).isoformat()
+    progress = arxiv.Walk()
+    pages = arxiv.walk(
+        fetcher,
+        settings.arxiv_api_url,
+        arxiv.category_query(category, day),
+        report,
+        progress,
+        floor=floor,
+        max_pages=arxiv.CATCH_UP_PAGES if (mark or day) else arxiv.MAX_PAGES,
+        delay=settings.arxiv_delay,
+        label=category,
+    )
+    for sightings in pages:
+        report.merge(store.upsert(sightings))
+    report.notes.extend(progress.notes)
+    if not day and progress.complete and progress.newest and progress.newest > (mark or ""):
+        store.set_mark(MARK_SOURCE, category, progress.newest)
+
+
+def _announcement(
+    settings: Settings, store: Store, fetcher: Fetcher, category: str, report: IngestReport
+) -> None:
+    url = f"{settings.arxiv_rss_url.rstrip('/')}/{category}"
+    announced = arxiv_rss.parse_feed(fetcher.get(url).content, category, report)
+    # The feed's date is the announcement, not the submission: it never replaces a date the
+    # export API gave, and it dates only papers the store does not hold yet.
+    known = store.known_ids([s.paper.id for s in announced.first + announced.replaced])
+    first = [
+        replace(s, paper=replace(s.paper, published=None)) if s.paper.id in known else s
+        for s in announced.first
+    ]
+    # A replacement of a paper not stored is an old paper: the walk or a backfill brings it.
+    replaced = [s for s in announced.replaced if s.paper.id in known]
+    report.merge(store.upsert(first + replaced))
 
 
 def ingest_file(store: Store, path: Path, progress: bool | None = None) -> IngestReport:
@@ -157,13 +239,24 @@ def _progress(size: int, show: bool):
     return click.progressbar(length=size, label="Importing", file=sys.stderr)
 
 
-def ingest_sources(settings: Settings, store: Store, sources=("hf", "arxiv"), **kw) -> IngestReport:
-    """Each source in turn; an unreachable one is reported in `failures` and skipped."""
+def ingest_sources(
+    settings: Settings,
+    store: Store,
+    sources=("hf", "arxiv"),
+    day: str | None = None,
+    **kw,
+) -> IngestReport:
+    """Each source in turn; an unreachable one is reported in `failures` and skipped.
+
+    `day` (YYYY-MM-DD) is the Hugging Face daily list of that day, and for arXiv the papers
+    submitted that day. Counts are papers: one seen by both sources counts once. Raises
+    StoreFull or StoreDamaged (what was stored before stays).
+    """
     total = IngestReport()
     for name in sources:
         runner = {"hf": ingest_hf, "arxiv": ingest_arxiv}[name]
         try:
-            total.merge(runner(settings, store, **kw))
+            runner(settings, store, day=day, report=total, **kw)
         except SourceUnavailable as exc:
             total.failures.append(str(exc))
     return total

@@ -1,18 +1,22 @@
 """arXiv: both Atom layouts from recorded responses, and paging against a loopback server."""
 
 import re
-import time
+from dataclasses import replace
 
 import pytest
+from werkzeug import Response
 
-from bot.core.models import IngestReport
+from bot.core.models import IngestReport, Paper, Sighting
 from bot.errors import BadPayload, SourceUnavailable
 from bot.ingest import ingest_arxiv
-from bot.sources import arxiv
+from bot.sources import arxiv, arxiv_rss
 from tests.conftest import FIXTURES, NOW
 
 LEGACY = FIXTURES / "arxiv_api_2025-10-17_cs.RO_neural.xml"
 CURRENT = FIXTURES / "arxiv_api_2026-06-14_transformer_cs.LG.xml"
+# An announcement feed in the shape of arXiv's Atom feed specification (its own example
+# entries among them), since no recording of one is at hand.
+RSS = FIXTURES / "arxiv_rss_cs.CV.xml"
 
 
 def test_parses_the_legacy_layout():
@@ -66,42 +70,173 @@ def test_entries_with_missing_fields_are_skipped():
     assert len(sightings) == 4 and report.skipped == 1
 
 
-def _page(ids: list[str]) -> str:
-    """A feed in the current layout holding these ids (entries cloned from the recording)."""
-    text = CURRENT.read_text()
-    head, _, rest = text.partition("<entry>")
-    entry = "<entry>" + rest.split("</entry>")[0] + "</entry>"
-    entries = "".join(entry.replace("2606.13677", i) for i in ids)
-    head = re.sub(r"<opensearch:totalResults>\d+", "<opensearch:totalResults>100000", head)
-    return head + entries + "</feed>"
+TEMPLATE = CURRENT.read_text()
+_HEAD = TEMPLATE.partition("<entry>")[0]
+_ENTRY = "<entry>" + TEMPLATE.partition("<entry>")[2].split("</entry>")[0] + "</entry>"
 
 
-def test_pages_newest_first_and_stops_at_stored_papers(httpserver, settings, store):
-    settings = settings.__class__(
-        db_path=settings.db_path,
-        arxiv_api_url=httpserver.url_for("/api/query"),
-        arxiv_categories=("cs.CV", "cs.CL"),
-        arxiv_delay=0.2,
+def _feed(entries: list[tuple[str, str]], total: int) -> str:
+    """A feed in the current layout: (id, submission day) entries cloned from the recording."""
+    head = re.sub(r"<opensearch:totalResults>\d+", f"<opensearch:totalResults>{total}", _HEAD)
+    body = "".join(
+        _ENTRY.replace("2606.13677", pid).replace("2026-06-11T17:59:49Z", f"{day}T17:59:49Z")
+        for pid, day in entries
     )
-    page0 = [f"2611.{i:05d}" for i in range(100, 0, -1)]
-    page1 = [f"2610.{i:05d}" for i in range(100, 0, -1)]
-    store.upsert(arxiv.parse_feed(_page(page1[50:]), IngestReport())[0], NOW)  # already stored
-    for start, ids in ((0, page0), (100, page1)):
-        httpserver.expect_request(
-            "/api/query",
-            query_string={
-                "search_query": "cat:cs.CV OR cat:cs.CL",
-                "sortBy": "submittedDate",
-                "sortOrder": "descending",
-                "start": str(start),
-                "max_results": "100",
-            },
-        ).respond_with_data(_page(ids), content_type="application/atom+xml")
-    began = time.monotonic()
+    return head + body + "</feed>"
+
+
+class FakeExportApi:
+    """The export API paging over `entries` like arXiv; `short[start] = n` answers n entries
+    of that page once (0: a valid but empty page), `always_short` every time."""
+
+    def __init__(self, entries, short=None, always_short=None):
+        self.entries = entries
+        self.short = dict(short or {})
+        self.always_short = dict(always_short or {})
+        self.requests: list[tuple[str, int]] = []
+
+    def __call__(self, request):
+        start, size = int(request.args["start"]), int(request.args["max_results"])
+        self.requests.append((request.args["search_query"], start))
+        page = self.entries[start : start + size]
+        if start in self.short:
+            page = page[: self.short.pop(start)]
+        elif start in self.always_short:
+            page = page[: self.always_short[start]]
+        return Response(_feed(page, len(self.entries)), content_type="application/atom+xml")
+
+
+def _ids(month: str, first: int, n: int, day: str) -> list[tuple[str, str]]:
+    """n (id, submission day) pairs, newest first: month.first+n … month.first+1."""
+    return [(f"{month}.{first + i:05d}", day) for i in range(n, 0, -1)]
+
+
+def _arxiv_settings(settings, httpserver, categories=("cs.LG",), rss=None):
+    return replace(
+        settings,
+        arxiv_api_url=httpserver.url_for("/api/query"),
+        arxiv_categories=categories,
+        arxiv_rss_url=rss,
+    )
+
+
+def test_walk_passes_papers_another_source_stored_and_ends_at_its_own_mark(
+    httpserver, settings, store
+):
+    settings = _arxiv_settings(settings, httpserver)
+    day1 = _ids("2606", 20000, 250, "2026-06-11")
+    store.upsert([Sighting(Paper(day1[0][0], "Stored by Hugging Face"), "hf")], NOW)
+    api = FakeExportApi(day1)
+    httpserver.expect_request("/api/query").respond_with_handler(api)
+    ingest_arxiv(settings, store, backoff=0.01)
+    assert store.count() == 250 and len(api.requests) == 3  # not stopped by the HF paper
+    assert store.mark("arxiv", "cs.LG") == "2026-06-11"
+    # Day 2: 50 new papers, one held paper announced late that sorts among older ones,
+    # and below the mark's margin 300 papers the walk must not fetch all of.
+    held = ("2606.19990", "2026-06-09")
+    older = _ids("2605", 10000, 300, "2026-06-04")
+    api.entries = _ids("2606", 30000, 50, "2026-06-12") + day1[:70] + [held] + day1[70:] + older
+    api.requests.clear()
     report = ingest_arxiv(settings, store, backoff=0.01)
-    assert time.monotonic() - began >= 0.2  # the pause between requests arXiv asks for
-    assert len(httpserver.log) == 2  # stopped at the page that reached stored papers
-    assert report.added == 150 and store.count() == 200
+    assert store.get("2606.19990") is not None
+    assert [start for _, start in api.requests] == [0, 100, 200, 300, 400]
+    assert api.requests[0][0] == "cat:cs.LG"
+    assert store.mark("arxiv", "cs.LG") == "2026-06-12"
+    assert report.added == 51 + 199  # today's 50, the held one, and 199 older on pages 3-4
+
+
+def test_empty_and_short_pages_are_asked_again(httpserver, settings, store):
+    settings = _arxiv_settings(settings, httpserver)
+    api = FakeExportApi(_ids("2606", 20000, 250, "2026-06-11"), short={0: 60, 100: 0})
+    httpserver.expect_request("/api/query").respond_with_handler(api)
+    report = ingest_arxiv(settings, store, backoff=0.01)
+    assert store.count() == 250 and report.added == 250 and not report.notes
+    assert [start for _, start in api.requests] == [0, 0, 100, 100, 200]
+
+
+def test_a_page_that_stays_short_keeps_the_mark_until_a_healthy_run(httpserver, settings, store):
+    settings = _arxiv_settings(settings, httpserver)
+    api = FakeExportApi(_ids("2606", 20000, 250, "2026-06-11"), always_short={100: 40})
+    httpserver.expect_request("/api/query").respond_with_handler(api)
+    report = ingest_arxiv(settings, store, backoff=0.01)
+    assert store.count() == 190
+    assert report.notes == [
+        "arXiv cs.LG: the page at 100 held 40 of 100 papers after 3 tries; "
+        "the next run asks for it again"
+    ]
+    assert store.mark("arxiv", "cs.LG") is None
+    api.always_short.clear()
+    ingest_arxiv(settings, store, backoff=0.01)
+    assert store.count() == 250 and store.mark("arxiv", "cs.LG") == "2026-06-11"
+
+
+def test_a_date_walks_that_submission_day_and_leaves_the_mark(httpserver, settings, store):
+    settings = _arxiv_settings(settings, httpserver, categories=("cs.CV", "cs.CL"))
+    api = FakeExportApi(_ids("2611", 0, 30, "2026-11-28"))
+    httpserver.expect_request("/api/query").respond_with_handler(api)
+    report = ingest_arxiv(settings, store, day="2026-11-28", backoff=0.01)
+    assert [q for q, _ in api.requests] == [
+        "cat:cs.CV AND submittedDate:[202611280000 TO 202611282359]",
+        "cat:cs.CL AND submittedDate:[202611280000 TO 202611282359]",
+    ]
+    assert report.seen == 30 and report.added == 30  # papers, not sightings in two walks
+    assert store.mark("arxiv", "cs.CV") is None
+
+
+def test_parses_the_announcement_feed_by_announce_type():
+    report = IngestReport()
+    feed = arxiv_rss.parse_feed(RSS.read_bytes(), "cs.CV", report)
+    assert feed.day == "2026-06-12"
+    assert feed.counts == {"new": 1, "cross": 1, "replace": 1, "replace-cross": 1}
+    assert report.skipped == 1
+    new, cross = (s.paper for s in feed.first)
+    assert new.id == "2606.13677" and new.published == "2026-06-12"
+    assert new.abstract.startswith("Articulated tool manipulation remains")  # head stripped
+    assert new.authors == ("Zhao-Heng Yin", "Guanya Shi", "Pieter Abbeel", "C. Karen Liu")
+    assert cross.title == "Multiagent Protocols with Aggregated Confidence Signals"
+    assert cross.categories == ("cs.AI", "cs.CV", "cs.MA")
+    assert all(s.day == "2026-06-12" and s.list_name == "arxiv" for s in feed.first)
+    replaced = [s.paper for s in feed.replaced]
+    assert [p.id for p in replaced] == ["2206.03001", "2203.01250"]
+    assert all(p.published is None and p.updated == "2026-06-12" for p in replaced)
+
+
+def test_the_daily_run_adds_the_announcement_once_per_paper(httpserver, settings, seeded):
+    settings = _arxiv_settings(
+        settings, httpserver, categories=("cs.CV", "cs.LG"), rss=httpserver.url_for("/atom")
+    )
+    api = FakeExportApi([("2606.13677", "2026-06-11")])
+    httpserver.expect_request("/api/query").respond_with_handler(api)
+    httpserver.expect_request("/atom/cs.CV").respond_with_data(RSS.read_bytes())
+    # cs.LG announces as new the paper cs.CV lists as a cross-list.
+    lg = RSS.read_text().replace("Announce Type: cross", "Announce Type: new")
+    lg = lg.replace(">cross</arxiv:announce_type>", ">new</arxiv:announce_type>")
+    httpserver.expect_request("/atom/cs.LG").respond_with_data(lg)
+    before = seeded.count()
+    report = ingest_arxiv(settings, seeded, backoff=0.01)
+    # New: the walked paper and the cross-list; the stored PP-OCRv3 updated by its
+    # replacement; the replacement of a paper never stored is not stored.
+    assert seeded.count() == before + 2
+    assert (report.seen, report.added, report.changed) == (3, 2, 1)
+    assert seeded.get("2203.01250") is None
+    assert seeded.get("2206.03001").paper.updated == "2026-06-12"
+    assert seeded.get("2206.03001").paper.title.startswith("PP-OCRv3")
+    assert seeded.get("2606.13677").paper.published == "2026-06-11"  # the API's, kept
+    assert seeded.get("2606.13591").paper.published == "2026-06-12"  # announced, not walked
+    listed = {p.paper.id for p in seeded.listed_on("2026-06-12", "arxiv")}
+    assert listed == {"2606.13677", "2606.13591"}
+
+
+def test_an_unreachable_announcement_feed_is_a_note(httpserver, settings, store):
+    settings = _arxiv_settings(settings, httpserver, rss="http://127.0.0.1:9/atom")
+    api = FakeExportApi(_ids("2606", 20000, 5, "2026-06-11"))
+    httpserver.expect_request("/api/query").respond_with_handler(api)
+    report = ingest_arxiv(settings, store, backoff=0.01)
+    assert report.added == 5 and not report.failures
+    assert report.notes == [
+        "arXiv announcements is unavailable: could not connect (ConnectError); "
+        "the export API walk stands in for it"
+    ]
 
 
 def test_unreachable_arxiv_is_one_line(settings, store):

@@ -12,7 +12,7 @@ from bot.core import trending
 from bot.core.channel_commands import ChannelCommands
 from bot.core.models import StoredPaper
 from bot.core.search import SearchResult, search
-from bot.errors import BadCommand, BadQuery
+from bot.errors import BadCommand, BadQuery, PaperNotFound, SourceUnavailable
 from bot.store import Store
 
 PAGE = 5
@@ -148,9 +148,11 @@ def normalize_topic(text: str) -> str:
 class Handlers(ChannelCommands):
     """The `/papers` subcommands over one store."""
 
-    def __init__(self, store: Store, clock=None):
+    def __init__(self, store: Store, clock=None, fetch_paper=None):
+        """`fetch_paper(id) -> StoredPaper` fetches a paper not stored (see bot.lookup)."""
         self.store = store
         self.clock = clock
+        self.fetch_paper = fetch_paper
 
     def now(self) -> datetime | None:
         return self.clock() if self.clock else None
@@ -170,7 +172,12 @@ class Handlers(ChannelCommands):
     def do_search(self, command: Command, who: Who) -> Reply:
         if not command.arg:
             raise BadCommand("Tell me what to search for, for example `/papers search ocr`.")
-        result = search(self.store, command.arg, PAGE, command.offset, now=self.now())
+        try:
+            result = search(
+                self.store, command.arg, PAGE, command.offset, self.now(), self.fetch_paper
+            )
+        except (PaperNotFound, SourceUnavailable) as exc:
+            return Notice(str(exc))
         if not result.papers:
             broader = (
                 "Try fewer or broader words"

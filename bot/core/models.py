@@ -1,27 +1,10 @@
 """Plain records that flow from the sources through the store to the adapters."""
 
-import re
 from dataclasses import dataclass, field
 
-# New-style ids (2606.13591) and old-style ones (cs/0112017, math.GT/0309136).
-_NEW_ID = re.compile(r"^(\d{4}\.\d{4,5})(v\d+)?$")
-_OLD_ID = re.compile(r"^([a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7})(v\d+)?$")
+from bot.core.ids import normalize_id
 
-
-def normalize_id(raw: object) -> str | None:
-    """The arXiv id without version, from an id, `arXiv:` id or abs/pdf URL; None if invalid."""
-    if not isinstance(raw, str):
-        return None
-    text = raw.strip()
-    for marker in ("/abs/", "/pdf/"):
-        if marker in text:
-            text = text.split(marker, 1)[1]
-    text = text.removeprefix("arXiv:").removeprefix("arxiv:").removesuffix(".pdf")
-    for pattern in (_NEW_ID, _OLD_ID):
-        match = pattern.match(text)
-        if match:
-            return match.group(1)
-    return None
+__all__ = ["IngestReport", "Paper", "Popularity", "Sighting", "StoredPaper", "normalize_id"]
 
 
 @dataclass(frozen=True)
@@ -86,9 +69,21 @@ class StoredPaper:
     score: float = 0.0
 
 
+# When a paper is seen more than once in one ingest, the strongest outcome is the one counted.
+_RANK = {"unchanged": 0, "changed": 1, "added": 2}
+# Skip reasons remembered for de-duplication; a file with more bad lines counts every one.
+_MAX_REASONS = 10_000
+
+
 @dataclass
 class IngestReport:
-    """What one ingest did: counts, skipped input and the sources that failed."""
+    """What one ingest did, in papers: skipped input, notes, and the sources that failed.
+
+    A report that tracks `outcomes` (paper id → "added", "changed" or "unchanged") counts a
+    paper once however many lists or pages it was on: a 30-paper daily list seen on two days
+    and on the trending list is 30 papers, not 90. Bulk file imports count rows instead, to
+    keep memory flat.
+    """
 
     seen: int = 0
     added: int = 0
@@ -97,14 +92,43 @@ class IngestReport:
     skipped: int = 0
     skipped_examples: list[str] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    outcomes: dict[str, str] = field(default_factory=dict, repr=False)
+    # Reasons already counted, so an entry met again (on another category's page) counts once.
+    _reasons: set[str] = field(default_factory=set, repr=False)
 
     def merge(self, other: "IngestReport") -> None:
-        for name in ("seen", "added", "changed", "unchanged", "skipped"):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-        self.skipped_examples.extend(other.skipped_examples[: 5 - len(self.skipped_examples)])
+        if other.outcomes:
+            for pid, outcome in other.outcomes.items():
+                self._count(pid, outcome)
+        else:
+            for name in ("seen", "added", "changed", "unchanged"):
+                setattr(self, name, getattr(self, name) + getattr(other, name))
+        repeats = other._reasons & self._reasons
+        self.skipped += other.skipped - len(repeats)
+        if len(self._reasons) < _MAX_REASONS:
+            self._reasons |= other._reasons
+        fresh = [why for why in other.skipped_examples if why not in self.skipped_examples]
+        self.skipped_examples.extend(fresh[: 5 - len(self.skipped_examples)])
         self.failures.extend(other.failures)
+        self.notes.extend(other.notes)
+
+    def _count(self, pid: str, outcome: str) -> None:
+        before = self.outcomes.get(pid)
+        if before is None:
+            self.seen += 1
+        elif _RANK[outcome] <= _RANK[before]:
+            return
+        else:
+            setattr(self, before, getattr(self, before) - 1)
+        self.outcomes[pid] = outcome
+        setattr(self, outcome, getattr(self, outcome) + 1)
 
     def skip(self, why: str) -> None:
+        if why in self._reasons:
+            return
+        if len(self._reasons) < _MAX_REASONS:
+            self._reasons.add(why)
         self.skipped += 1
         if len(self.skipped_examples) < 5:
             self.skipped_examples.append(why)

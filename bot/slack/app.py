@@ -15,6 +15,7 @@ from bot import scheduler
 from bot.config import Settings
 from bot.core.commands import Handlers
 from bot.errors import ConfigError
+from bot.lookup import paper_fetcher
 from bot.slack.client import check_token, error_code, make_client
 from bot.slack.listeners import register
 from bot.store import Store
@@ -41,7 +42,7 @@ def build_app(settings: Settings, store: Store, client: WebClient) -> App:
         # A plain ack: the answer always follows through respond().
         process_before_response=False,
     )
-    register(app, Handlers(store))
+    register(app, Handlers(store, fetch_paper=paper_fetcher(settings, store)))
     return app
 
 

@@ -1,12 +1,17 @@
 """The arXiv export API (Atom), newest first, one request every few seconds.
 
+A walk per category goes newest first down to its own high-water mark (kept in the store),
+never to the first stored paper: Hugging Face may have stored one of today's papers, and a
+paper announced late sorts among older ones.
+
 Both layouts are parsed: the legacy one (namespaces declared on each element, hard-wrapped
 text) and the current one (namespaces on the root, unwrapped text, http ids in https feeds).
 """
 
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 
 from bot.core.models import IngestReport, Paper, Sighting, normalize_id
 from bot.errors import BadPayload
@@ -18,7 +23,9 @@ NS = {
     "opensearch": "http://a9.com/-/spec/opensearch/1.1/",
 }
 PAGE_SIZE = 100
+# Pages a walk takes at most: the first run of a category, and a catch-up after days away.
 MAX_PAGES = 10
+CATCH_UP_PAGES = 30
 # Lines this short all through a text mean the legacy API hard-wrapped it.
 _WRAP_WIDTH = 82
 
@@ -67,8 +74,20 @@ def parse_entry(entry: ET.Element) -> Sighting:
     )
 
 
-def parse_feed(body: bytes | str, report: IngestReport) -> tuple[list[Sighting], int]:
-    """An Atom feed → (sightings, total results); bad entries are skipped and counted."""
+@dataclass(frozen=True)
+class FeedPage:
+    """One page of an export API answer: its papers, all results, and entries it held."""
+
+    sightings: list[Sighting]
+    total: int
+    entries: int  # <entry> elements, parsable or not: what the page size is judged on
+
+
+def parse_page(body: bytes | str, report: IngestReport) -> FeedPage:
+    """An Atom feed → FeedPage; bad entries are skipped and counted in `report`.
+
+    Raises BadPayload for malformed XML, XML that is not a feed, or arXiv's error entry.
+    """
     try:
         root = ET.fromstring(body)
     except ET.ParseError as exc:
@@ -87,33 +106,110 @@ def parse_feed(body: bytes | str, report: IngestReport) -> tuple[list[Sighting],
             report.skip(f"arXiv entry {index + 1}: {exc}")
     total_text = _find(root, "opensearch:totalResults").strip()
     total = int(total_text) if total_text.isdigit() else len(entries)
-    return sightings, total
+    return FeedPage(sightings, total, len(entries))
 
 
-def fetch_newest(
+def parse_feed(body: bytes | str, report: IngestReport) -> tuple[list[Sighting], int]:
+    """An Atom feed → (sightings, total results); bad entries are skipped and counted."""
+    page = parse_page(body, report)
+    return page.sightings, page.total
+
+
+@dataclass
+class Walk:
+    """How one walk went: the newest submission date it saw, and whether it got every page.
+
+    `complete` is False when a page stayed short after its retries: the caller then keeps
+    its high-water mark where it was, so the next run walks that stretch again.
+    """
+
+    newest: str | None = None
+    complete: bool = True
+    pages: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+def category_query(category: str, day: str | None = None) -> str:
+    """The export API's search_query for a category, optionally for one submission day."""
+    if day is None:
+        return f"cat:{category}"
+    compact = day.replace("-", "")
+    return f"cat:{category} AND submittedDate:[{compact}0000 TO {compact}2359]"
+
+
+def _get_page(
+    fetcher: Fetcher, url: str, params: dict, report: IngestReport, retries: int, delay: float
+) -> tuple[FeedPage, int]:
+    """A page, asked again (at most `retries` times) while it holds fewer entries than due.
+
+    arXiv sometimes answers a valid feed that is empty or short in the middle of a walk;
+    taking that as the end of the results loses the rest for good. Returns the page and
+    the number of entries it was due.
+    """
+    start, size = params["start"], params["max_results"]
+    for attempt in range(retries + 1):
+        if attempt:
+            fetcher.sleep(delay)
+        tally = IngestReport()
+        page = parse_page(fetcher.get(url, params=params).content, tally)
+        due = min(size, max(page.total - start, 0))
+        # An empty first page claiming no results at all is one of those glitches too.
+        suspicious = page.total == 0 and start == 0
+        if page.entries >= due and not suspicious:
+            break
+    report.merge(tally)
+    return page, due
+
+
+def walk(
     fetcher: Fetcher,
     url: str,
-    categories: tuple[str, ...],
+    query: str,
     report: IngestReport,
-    is_known: Callable[[list[str]], set[str]],
-    delay: float = 3.0,
+    progress: Walk,
+    *,
+    floor: str | None = None,
     max_pages: int = MAX_PAGES,
+    delay: float = 3.0,
+    retries: int = 2,
+    label: str = "",
 ) -> Iterator[list[Sighting]]:
-    """Newest papers in `categories`, page by page, until a page reaches papers already stored."""
-    query = " OR ".join(f"cat:{c}" for c in categories)
-    for page in range(max_pages):
-        if page:
+    """Papers matching `query`, newest submitted first, page by page.
+
+    The walk goes on to the end of the results, or to the first page whose papers were all
+    submitted before `floor` (YYYY-MM-DD, the caller's high-water mark less a margin), or
+    to `max_pages`. Each page is judged against `opensearch:totalResults` and its requested
+    size; a short page is asked again, and one that stays short is noted in `progress`.
+    """
+    label = label or query
+    for number in range(max_pages):
+        if number:
             fetcher.sleep(delay)  # arXiv asks for one request every 3 seconds
         params = {
             "search_query": query,
             "sortBy": "submittedDate",
             "sortOrder": "descending",
-            "start": page * PAGE_SIZE,
+            "start": number * PAGE_SIZE,
             "max_results": PAGE_SIZE,
         }
-        response = fetcher.get(url, params=params)
-        sightings, total = parse_feed(response.content, report)
-        known = is_known([s.paper.id for s in sightings])
-        yield sightings
-        if known or len(sightings) < PAGE_SIZE or (page + 1) * PAGE_SIZE >= total:
+        page, due = _get_page(fetcher, url, params, report, retries, delay)
+        progress.pages += 1
+        if page.entries < due:
+            progress.complete = False
+            progress.notes.append(
+                f"arXiv {label}: the page at {params['start']} held {page.entries} of {due} "
+                f"papers after {retries + 1} tries; the next run asks for it again"
+            )
+        dates = [s.paper.published for s in page.sightings if s.paper.published]
+        if dates and max(dates) > (progress.newest or ""):
+            progress.newest = max(dates)
+        yield page.sightings
+        if (number + 1) * PAGE_SIZE >= page.total:
             return
+        if floor and dates and max(dates) < floor:
+            return
+    if floor:
+        progress.notes.append(
+            f"arXiv {label}: more than {max_pages * PAGE_SIZE} papers since the last run; "
+            "the walk stopped there (import older ones with `papers-bot ingest --source file`)"
+        )

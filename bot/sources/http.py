@@ -44,7 +44,13 @@ class Fetcher:
     max_wait: float = 30.0
     sleep: Callable[[float], None] = field(default=time.sleep, repr=False)
 
-    def get(self, url: str, params: dict | None = None) -> httpx.Response:
+    def get(
+        self, url: str, params: dict | None = None, allow: tuple[int, ...] = ()
+    ) -> httpx.Response:
+        """The response to GET `url`; raises SourceUnavailable naming the source and why.
+
+        Statuses in `allow` (such as 404 for "no such paper") come back as responses.
+        """
         waited = 0.0
         problem = "no attempt made"
         for attempt in range(self.attempts):
@@ -56,7 +62,7 @@ class Fetcher:
             except httpx.TransportError as exc:
                 problem = f"could not connect ({type(exc).__name__})"
             else:
-                if response.status_code < 400:
+                if response.status_code < 400 or response.status_code in allow:
                     return response
                 problem = f"HTTP {response.status_code}"
                 if response.status_code == 429:

@@ -8,6 +8,7 @@ import sqlite3
 import threading
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from sqlite_utils import Database
 
 from bot.clock import iso, utcnow
 from bot.core.models import IngestReport, Paper, Popularity, Sighting, StoredPaper
+from bot.errors import StoreDamaged, StoreError, StoreFull
 from bot.store.digests import DigestsMixin
 from bot.store.schema import migrations
 from bot.store.topics import TopicsMixin
@@ -54,6 +56,34 @@ MMAP_BYTES = 8 * 1024**3
 HASH_SIZE = 128 * 1024 * 1024
 # Stay well under SQLite's host-parameter limit in IN (...) lists.
 _CHUNK = 500
+
+
+# SQLite primary result codes (an extended code keeps its primary one in the low byte).
+SQLITE_CORRUPT = 11
+SQLITE_FULL = 13
+SQLITE_NOTADB = 26
+
+
+def damaged(path: str, detail: str) -> StoreDamaged:
+    """The one line a person reads about a damaged store: which file, and the way out."""
+    return StoreDamaged(
+        f"The store {path} is damaged ({detail}). Stop papers-bot and restore it from a "
+        'backup (README, "Backup and restore"); `papers-bot backup PATH` makes one.'
+    )
+
+
+def store_error(path: str, exc: sqlite3.DatabaseError) -> StoreError | None:
+    """A StoreFull or StoreDamaged for SQLite's 'disk full' and 'damaged file' errors, else None."""
+    code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
+    text = str(exc)
+    if code == SQLITE_FULL or "disk is full" in text:
+        return StoreFull(
+            f"The disk holding the store {path} is full ({text}); what was stored before "
+            "stays. Free some space and run it again."
+        )
+    if code in (SQLITE_CORRUPT, SQLITE_NOTADB) or "malformed" in text:
+        return damaged(path, text)
+    return None
 
 
 def _row_of(paper: Paper) -> dict:
@@ -152,9 +182,66 @@ class Store(TopicsMixin, DigestsMixin):
         # and a single memory map of the file keeps resident memory counted once.
         self._searcher: sqlite3.Connection | None = None
         self._search_lock = threading.Lock()
-        migrations.apply(self.db)
-        if self.index_is_stale():  # an import was interrupted before it rebuilt the index
-            self.rebuild_index()
+        with self.translating_errors():
+            migrations.apply(self.db)
+            if self.index_is_stale():  # an import was interrupted before it rebuilt the index
+                self.rebuild_index()
+
+    @contextmanager
+    def translating_errors(self) -> Iterator[None]:
+        """Turn SQLite's 'disk full' and 'damaged file' errors into StoreFull / StoreDamaged."""
+        try:
+            yield
+        except sqlite3.DatabaseError as exc:
+            error = store_error(self.path, exc)
+            if error is None:
+                raise
+            raise error from exc
+
+    def check(self) -> None:
+        """`PRAGMA quick_check` of the whole file; raises StoreDamaged naming the file.
+
+        Every command runs it at start, so a damaged store is reported before it is used
+        rather than half-way through an ingest or a digest.
+        """
+        with self.translating_errors():
+            problems = [r[0] for r in self.db.execute("PRAGMA quick_check(3)").fetchall()]
+        if problems != ["ok"]:
+            raise damaged(self.path, "; ".join(problems))
+
+    def backup(self, target: str | Path) -> None:
+        """Copy the store to the new file `target` with SQLite's online backup API.
+
+        Safe while the bot runs: the copy is consistent as of one moment. Raises StoreFull
+        when the target's disk fills (the partial copy is removed) and OSError when it
+        cannot be created.
+        """
+        target = Path(target)
+        dest = sqlite3.connect(target)
+        try:
+            with self.translating_errors():
+                # In steps of 1,024 pages, so writers are never held up for long.
+                self.db.conn.backup(dest, pages=1024)
+        except StoreError:
+            dest.close()
+            target.unlink(missing_ok=True)
+            raise
+        dest.close()
+
+    def mark(self, source: str, key: str) -> str | None:
+        """How far `source` got for `key` (for arXiv: a category), or None before its first run."""
+        row = self.db.execute(
+            "SELECT value FROM source_marks WHERE source = ? AND key = ?", [source, key]
+        ).fetchone()
+        return row[0] if row else None
+
+    def set_mark(self, source: str, key: str, value: str, now: datetime | None = None) -> None:
+        with self.translating_errors(), self.db.conn:
+            self.db.execute(
+                "INSERT INTO source_marks VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE "
+                "SET value = excluded.value, updated_at = excluded.updated_at",
+                [source, key, value, iso(now or utcnow())],
+            )
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
@@ -195,6 +282,10 @@ class Store(TopicsMixin, DigestsMixin):
 
     def rebuild_index(self) -> None:
         """Rebuild the search index from the papers table in one pass (after a bulk import)."""
+        with self.translating_errors():
+            self._rebuild_index()
+
+    def _rebuild_index(self) -> None:
         conn = self.db.conn
         config = "INSERT INTO papers_fts(papers_fts, rank) VALUES(?, ?)"
         # A large pending-terms buffer and no merging while building: fewer, larger segments,
@@ -225,20 +316,39 @@ class Store(TopicsMixin, DigestsMixin):
     # -- writing ---------------------------------------------------------------------------
 
     def upsert(
-        self, sightings: Iterable[Sighting], now: datetime | None = None, *, index: bool = True
+        self,
+        sightings: Iterable[Sighting],
+        now: datetime | None = None,
+        *,
+        index: bool = True,
+        track: bool = True,
     ) -> IngestReport:
         """Store sightings in one transaction, merging each into the paper's existing row.
 
         An unchanged paper writes nothing: not its row, not its index entry, no observation.
         With `index=False` the search index is left for `rebuild_index()` (bulk imports).
+        With `track` the report names each paper's outcome, so reports merged over several
+        batches count each paper once. Raises StoreFull when the disk fills (this batch is
+        rolled back; earlier batches stay) and StoreDamaged on a damaged file.
         """
-        return self.upsert_rows([wire(s) for s in sightings], now, index=index)
+        return self.upsert_rows([wire(s) for s in sightings], now, index=index, track=track)
 
     def upsert_rows(
-        self, rows: list[tuple], now: datetime | None = None, *, index: bool = True
+        self,
+        rows: list[tuple],
+        now: datetime | None = None,
+        *,
+        index: bool = True,
+        track: bool = False,
     ) -> IngestReport:
         """`upsert` for sightings flattened by `wire()`, cheap to pass between processes."""
-        report = IngestReport(seen=len(rows))
+        with self.translating_errors():
+            return self._upsert_rows(rows, now, index, track)
+
+    def _upsert_rows(
+        self, rows: list[tuple], now: datetime | None, index: bool, track: bool
+    ) -> IngestReport:
+        report = IngestReport()
         conn = self.db.conn
         with conn:
             # Take the write lock first, then stamp no earlier than the last paper stored:
@@ -299,6 +409,12 @@ class Store(TopicsMixin, DigestsMixin):
         report.added = len(fresh) + len(new_ids)
         report.changed = len(changed)
         report.unchanged = len(existing) - len(changed)
+        report.seen = report.added + len(existing)
+        if track:
+            report.outcomes = {pid: "unchanged" for pid in existing}
+            report.outcomes.update((pid, "changed") for pid in changed)
+            report.outcomes.update((r[0], "added") for r in fresh)
+            report.outcomes.update((pid, "added") for pid in new_ids)
         return report
 
     def _rows_by_id(self, ids: list[str]) -> dict[str, dict]:

@@ -148,3 +148,21 @@ def drop_first_seen_index(db):
     # first_seen only grows with n (Store.upsert_rows sees to it), so "first stored since"
     # is found by a binary search over n instead: the index cost 4% of the store's size.
     db.execute("DROP INDEX papers_first_seen")
+
+
+@migrations(name="0006_source_marks")
+def source_marks(db):
+    # How far a source's walk got, per source and key (arXiv: per category, the newest
+    # submission date a completed walk reached), so a walk ends at its own mark and never at
+    # the first paper some other source happened to store.
+    db.execute(
+        """
+        CREATE TABLE source_marks (
+            source TEXT NOT NULL,
+            key TEXT NOT NULL,
+            value TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (source, key)
+        ) WITHOUT ROWID
+        """
+    )
