@@ -140,3 +140,207 @@ def test_digest_with_slack_unreachable_is_one_line(env, monkeypatch):
     assert result.exit_code == 1
     assert "Cannot reach Slack at http://127.0.0.1:9/api/" in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def _serve_sources(httpserver, monkeypatch, seed_papers):
+    """HF's daily and trending lists (the same 18 papers) and an export API, on loopback."""
+    monkeypatch.setenv("HF_ENDPOINT", httpserver.url_for(""))
+    monkeypatch.setenv("ARXIV_API_URL", httpserver.url_for("/api/query"))
+    monkeypatch.setenv("PAPERS_ARXIV_CATEGORIES", "cs.CV")
+    monkeypatch.setenv("PAPERS_ARXIV_DELAY", "0")
+    httpserver.expect_request("/api/daily_papers").respond_with_json(
+        [hf_item(p, upvotes=10) for p in seed_papers]
+    )
+    feed = (FIXTURES / "arxiv_api_2026-06-14_transformer_cs.LG.xml").read_text()
+    httpserver.expect_request("/api/query").respond_with_data(
+        feed.replace("<opensearch:totalResults>28946", "<opensearch:totalResults>5"),
+        content_type="application/atom+xml",
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "summary", "queries"),
+    [
+        ([], "23 papers seen: 23 new", 2),  # HF daily + trending, then arXiv
+        (["--source", "hf"], "18 papers seen: 18 new", 0),
+        (["--source", "arxiv"], "5 papers seen: 5 new", 1),
+    ],
+)
+def test_ingest_with_a_date_and_every_source(
+    env, httpserver, monkeypatch, seed_papers, args, summary, queries
+):
+    _serve_sources(httpserver, monkeypatch, seed_papers)
+    result = CliRunner().invoke(main, ["ingest", "--date", "2026-11-28", *args])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(summary)
+    arxiv = [r for r, _ in httpserver.log if r.path == "/api/query"]
+    assert len(arxiv) == (1 if queries else 0)
+    if arxiv:
+        assert "submittedDate:[202611280000 TO 202611282359]" in arxiv[0].args["search_query"]
+    daily = [r.args.get("date") for r, _ in httpserver.log if r.args.get("date")]
+    assert daily == ([] if args == ["--source", "arxiv"] else ["2026-11-28"])
+
+
+def test_an_hf_ingest_counts_papers_not_sightings(env, httpserver, monkeypatch, seed_papers):
+    # With no date: yesterday's list, today's list and the trending list, 18 papers each.
+    _serve_sources(httpserver, monkeypatch, seed_papers)
+    result = CliRunner().invoke(main, ["ingest", "--source", "hf"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("18 papers seen: 18 new, 0 updated, 0 unchanged")
+    assert len(httpserver.log) == 3
+
+
+def test_a_file_that_holds_no_paper_exits_non_zero(env):
+    readme = FIXTURES.parents[1] / "README.md"
+    result = CliRunner().invoke(main, ["ingest", "--file", str(readme)])
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"Error: Nothing imported from {readme}")
+
+
+@pytest.mark.parametrize(
+    ("args", "problem"),
+    [
+        (["ingest", "--source", "file"], "--source file needs --file PATH"),
+        (["ingest", "--source", "hf", "--file", "x.jsonl"], "--file goes with --source file"),
+        (["ingest", "--file", "x.jsonl", "--date", "2026-11-28"], "--date goes with"),
+        (["ingest", "--source", "nope"], "'nope' is not one of"),
+    ],
+)
+def test_option_combinations_that_do_not_go_together_are_one_line(env, args, problem):
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2 and problem in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_search_json_gives_every_field_in_the_order_shown(env):
+    runner = CliRunner()
+    runner.invoke(main, ["ingest", "--file", str(FIXTURES / "arxiv_cs_sample_100.jsonl")])
+    data = json.loads(runner.invoke(main, ["search", "graph", "--json"]).output)
+    first = data["results"][0]
+    assert list(first) == [
+        "id",
+        "title",
+        "authors",
+        "published",
+        "categories",
+        "url",
+        "pdf",
+        "code",
+        "hf",
+        "score",
+    ]
+    assert isinstance(first["authors"], list) and first["authors"]
+    assert isinstance(first["categories"], list) and first["categories"]
+    scores = [r["score"] for r in data["results"]]
+    table = runner.invoke(main, ["search", "graph"]).output.splitlines()
+    assert len(table) == len(scores)
+    for row, line in zip(data["results"], table, strict=True):
+        assert row["id"] in line and row["published"] in line
+        assert row["authors"][0][:19] in line
+
+
+def test_search_by_id_or_link(env):
+    runner = CliRunner()
+    runner.invoke(main, ["ingest", "--file", str(FIXTURES / "arxiv_cs_sample_100.jsonl")])
+    some = json.loads(runner.invoke(main, ["search", "graph", "--json"]).output)["results"][0]
+    for text in (some["id"], f"https://arxiv.org/pdf/{some['id']}v2.pdf", f"arXiv:{some['id']}"):
+        data = json.loads(runner.invoke(main, ["search", text, "--json"]).output)
+        assert [r["id"] for r in data["results"]] == [some["id"]]
+    missing = runner.invoke(main, ["search", "2606.99999"])  # sources offline (port 9)
+    assert missing.exit_code == 1
+    assert missing.output.startswith("Error: Cannot look up 2606.99999: Hugging Face is")
+    assert len(missing.output.strip().splitlines()) == 1
+
+
+def _damage(path) -> None:
+    """Keep the header and the schema, overwrite a fifth of the pages in the middle.
+
+    Before the check at start, such a store let `digest --dry-run` exit 0 and `search`
+    print a 33-line traceback.
+    """
+    import sqlite3
+
+    conn = sqlite3.connect(path)  # everything into the main file first
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    for extra in ("-wal", "-shm"):
+        path.with_name(path.name + extra).unlink(missing_ok=True)
+    data = bytearray(path.read_bytes())
+    page = int.from_bytes(data[16:18], "big")
+    pages = len(data) // page
+    first, last = pages // 2, pages * 7 // 10
+    data[first * page : last * page] = bytes((i * 7) % 251 for i in range((last - first) * page))
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["ingest", "--source", "arxiv"],
+        ["ingest", "--file", str(FIXTURES / "arxiv_cs_sample_100.jsonl")],
+        ["digest", "--dry-run"],
+        ["search", "graph"],
+        ["backup", "copy.db"],
+        ["run"],
+    ],
+)
+def test_a_damaged_store_is_one_line_naming_the_file_and_the_way_out(env, args):
+    runner = CliRunner()
+    runner.invoke(main, ["ingest", "--file", str(FIXTURES / "arxiv_cs_sample_100.jsonl")])
+    db = env / "papers.db"
+    _damage(db)
+    result = runner.invoke(main, args, input="")
+    assert result.exit_code == 1, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1, result.output
+    assert lines[0].startswith(f"Error: The store {db} is damaged")
+    assert "restore it from a backup" in lines[0]
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_backup_copies_the_store_and_never_overwrites(env):
+    runner = CliRunner()
+    runner.invoke(main, ["ingest", "--file", str(FIXTURES / "arxiv_cs_sample_100.jsonl")])
+    target = env / "backup.db"
+    result = runner.invoke(main, ["backup", str(target)])
+    assert result.exit_code == 0, result.output
+    assert f"Backed up 100 papers from {env / 'papers.db'} to {target}" in result.output
+    import sqlite3
+
+    copy = sqlite3.connect(target)
+    assert copy.execute("PRAGMA quick_check").fetchone()[0] == "ok"
+    assert copy.execute("SELECT count(*) FROM papers").fetchone()[0] == 100
+    copy.close()
+    again = runner.invoke(main, ["backup", str(target)])
+    assert again.exit_code == 1 and "already exists" in again.output
+    into_dir = runner.invoke(main, ["backup", str(env)])
+    assert into_dir.exit_code == 0 and "papers-" in into_dir.output
+
+
+def test_disk_full_during_ingest_is_one_line_and_keeps_what_was_stored(env, monkeypatch):
+    from bot.store import Store, db
+
+    runner = CliRunner()
+    runner.invoke(main, ["ingest", "--file", str(FIXTURES / "arxiv_cs_sample_100.jsonl")])
+    connect = Store._connect
+
+    def full_soon(self):  # SQLITE_FULL as a full disk gives it: the file cannot grow
+        conn = connect(self)
+        (pages,) = conn.execute("PRAGMA page_count").fetchone()
+        conn.execute(f"PRAGMA max_page_count = {pages + 1}")
+        return conn
+
+    monkeypatch.setattr(Store, "_connect", full_soon)
+    monkeypatch.setattr("bot.ingest.FILE_BATCH", 50)
+    sample = FIXTURES.parents[1] / "tests" / "fixtures" / "hf_daily_papers_2026-06-12.json"
+    result = runner.invoke(main, ["ingest", "--file", str(sample)])
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: The disk holding the store")
+    assert "what was stored before stays" in lines[0]
+    monkeypatch.setattr(Store, "_connect", connect)
+    store = Store(env / "papers.db")
+    store.check()
+    assert store.count() == 100
+    assert db.SQLITE_FULL == 13

@@ -276,3 +276,35 @@ def test_users_info_failing_still_answers(emu, bot):
     emu.fail_next("users.info", error="user_not_found")
     answer = ask(emu, "digest 07:45")
     assert "07:45" in answer["text"] and "UTC" in answer["text"]
+
+
+def test_a_pasted_link_finds_or_fetches_that_paper(emu, db, tmp_path, httpserver):
+    paper = {
+        "id": "2606.41001",
+        "title": "A Paper Only Hugging Face Has",
+        "summary": "Fetched when a person pastes its link.",
+        "authors": [{"_id": "a1", "name": "Ada Example"}],
+        "publishedAt": "2026-06-10T00:00:00.000Z",
+        "upvotes": 7,
+    }
+    httpserver.expect_request("/api/papers/2606.41001").respond_with_json(paper)
+    httpserver.expect_request("/api/papers/2606.99999").respond_with_json({}, status=404)
+    httpserver.expect_request("/api/query").respond_with_data(
+        '<feed xmlns="http://www.w3.org/2005/Atom"></feed>'
+    )
+    bot = start(
+        emu,
+        db,
+        tmp_path,
+        HF_ENDPOINT=httpserver.url_for(""),
+        ARXIV_API_URL=httpserver.url_for("/api/query"),
+    )
+    try:
+        stored = section_texts(ask(emu, "<https://arxiv.org/pdf/2206.03001v2|2206.03001>"))
+        assert len(stored) == 1 and stored[0].startswith("*1. <https://arxiv.org/abs/2206.03001|")
+        fetched = section_texts(ask(emu, "https://huggingface.co/papers/2606.41001"))
+        assert "A Paper Only Hugging Face Has" in fetched[0]
+        missing = ask(emu, "arXiv:2606.99999")
+        assert missing["text"] == "No paper 2606.99999 on Hugging Face or arXiv."
+    finally:
+        bot.stop()

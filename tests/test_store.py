@@ -117,3 +117,47 @@ def test_first_seen_never_decreases_and_first_since_finds_the_boundary(store):
     assert store.first_since(NOW + timedelta(days=9)) == 6
     new = [p.paper.id for p in store.new_papers(NOW + timedelta(days=3))]
     assert new == ["2601.00004", "2601.00005"]
+
+
+def test_a_full_disk_is_store_full_and_earlier_batches_stay(store, seed_sightings):
+    import pytest
+
+    from bot.errors import StoreFull
+
+    store.upsert(seed_sightings[:5], NOW)
+    (pages,) = store.db.execute("PRAGMA page_count").fetchone()
+    store.db.execute(f"PRAGMA max_page_count = {pages}")  # as a full disk: cannot grow
+    big = [
+        Sighting(Paper(f"2611.{i:05d}", f"Paper {i}", "word " * 2000), "file") for i in range(50)
+    ]
+    with pytest.raises(StoreFull, match=f"The disk holding the store {store.path} is full"):
+        store.upsert(big, NOW)
+    assert store.count() == 5  # the failed batch rolled back, the earlier one intact
+    store.check()
+
+
+def test_check_passes_a_healthy_store_and_marks_round_trip(store):
+    store.check()
+    assert store.mark("arxiv", "cs.CV") is None
+    store.set_mark("arxiv", "cs.CV", "2026-06-11")
+    store.set_mark("arxiv", "cs.CV", "2026-06-12")
+    store.set_mark("arxiv", "cs.LG", "2026-06-10")
+    assert store.mark("arxiv", "cs.CV") == "2026-06-12"
+    assert store.mark("arxiv", "cs.LG") == "2026-06-10"
+
+
+def test_backup_is_a_consistent_copy(store, seed_sightings, tmp_path):
+    store.upsert(seed_sightings, NOW)
+    store.backup(tmp_path / "copy.db")
+    copy = Store(tmp_path / "copy.db")
+    copy.check()
+    assert copy.count() == 18 and copy.get("2206.03001").paper.title.startswith("PP-OCRv3")
+
+
+def test_counts_are_papers_however_often_a_batch_holds_them(store, seed_sightings):
+    from bot.core.models import IngestReport
+
+    total = IngestReport()
+    total.merge(store.upsert(seed_sightings + seed_sightings[:3], NOW))
+    total.merge(store.upsert(seed_sightings, NOW))
+    assert (total.seen, total.added, total.changed, total.unchanged) == (18, 18, 0, 0)

@@ -207,7 +207,8 @@ class Store(TopicsMixin, DigestsMixin):
         with self.translating_errors():
             problems = [r[0] for r in self.db.execute("PRAGMA quick_check(3)").fetchall()]
         if problems != ["ok"]:
-            raise damaged(self.path, "; ".join(problems))
+            detail = " ".join(" ".join(problems).split())  # quick_check's lines, as one
+            raise damaged(self.path, detail if len(detail) <= 160 else detail[:159] + "…")
 
     def backup(self, target: str | Path) -> None:
         """Copy the store to the new file `target` with SQLite's online backup API.
