@@ -11,6 +11,7 @@ from functools import partial
 import httpx
 
 from bot.config import Settings
+from bot.core import ids
 from bot.core.models import IngestReport, Sighting, StoredPaper
 from bot.errors import BadPayload, PaperNotFound, SourceUnavailable
 from bot.sources import arxiv, hf
@@ -33,14 +34,15 @@ def _from_hf(fetcher: Fetcher, paper_id: str) -> Sighting | None:
 
 
 def _from_arxiv(fetcher: Fetcher, url: str, paper_id: str) -> Sighting | None:
-    response = fetcher.get(url, params={"id_list": paper_id, "max_results": 1})
+    forms = ids.id_forms(paper_id)  # arXiv names `math.GT/0309136` as `math/0309136`
+    response = fetcher.get(url, params={"id_list": forms[-1], "max_results": 1})
     try:
         page = arxiv.parse_page(response.content, IngestReport())
     except BadPayload as exc:
         if "rejected the query" in str(exc):  # arXiv's answer to an id it does not have
             return None
         raise
-    return next((s for s in page.sightings if s.paper.id == paper_id), None)
+    return next((s for s in page.sightings if s.paper.id in forms), None)
 
 
 def fetch_paper(settings: Settings, store: Store, paper_id: str, **retry) -> StoredPaper:

@@ -62,15 +62,21 @@ class DigestTick:
 
 
 def _ingest(settings, store, sources: tuple[str, ...]) -> None:
+    from bot.errors import StoreError
     from bot.ingest import ingest_sources
 
     try:
         report = ingest_sources(settings, store, sources=sources)
+    except StoreError as exc:  # a damaged or full store: the one line says what to do
+        log.error("ingest %s stopped: %s", "+".join(sources), exc)
+        return
     except Exception:
         log.exception("ingest %s failed", "+".join(sources))
         return
     for failure in report.failures:
         log.warning("ingest: %s", failure)
+    for note in report.notes:
+        log.warning("ingest: %s", note)
     log.info("ingest %s: %s", "+".join(sources), report.summary())
 
 

@@ -107,3 +107,14 @@ def test_the_slash_command_answers_with_the_paper_or_one_line(
     offline = Handlers(store, fetch_paper=paper_fetcher(replace(settings, **OFFLINE), store))
     reply = offline.handle(parse("2606.99999"), Who())
     assert isinstance(reply, Notice) and reply.text.startswith("Cannot look up 2606.99999")
+
+
+def test_an_old_id_with_its_subject_class_is_asked_in_arxivs_form(httpserver, settings, store):
+    httpserver.expect_request("/api/papers/math.GT/0309136").respond_with_data("", status=404)
+    entry = CURRENT.replace("2606.13677", "math/0309136")
+    httpserver.expect_request(
+        "/api/query", query_string={"id_list": "math/0309136", "max_results": "1"}
+    ).respond_with_data(entry, content_type="application/atom+xml")
+    found = fetch_paper(_online(settings, httpserver), store, "math.GT/0309136", **FAST)
+    assert found.paper.id == "math/0309136"
+    assert search(store, "math.GT/0309136").papers[0].paper.id == "math/0309136"
