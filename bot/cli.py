@@ -150,8 +150,10 @@ def ingest(source: str | None, day: str | None, path: Path | None) -> None:
     if path:
         report = ingest_file(store, path)
         if not report.seen:
+            why = f" ({report.skipped_examples[0]}, …)" if report.skipped_examples else ""
             raise click.ClickException(
-                f"Nothing imported from {path}: no line held a paper ({report.summary()})."
+                f"Nothing imported from {path}: no paper in it, {report.skipped} "
+                f"record(s) skipped{why}."
             )
     else:
         sources = (source,) if source else ("hf", "arxiv")
@@ -174,10 +176,12 @@ def backup(path: Path) -> None:
         path = path / f"papers-{utcnow():%Y%m%d-%H%M%S}.db"
     if path.exists():
         raise click.ClickException(f"{path} already exists; name a new file.")
+    if not path.parent.is_dir():
+        raise click.ClickException(f"Cannot write the backup {path}: no folder {path.parent}.")
     store = _store(settings)
     try:
         store.backup(path)
-    except OSError as exc:
+    except (OSError, sqlite3.OperationalError) as exc:  # unwritable, not a folder, ...
         raise click.ClickException(f"Cannot write the backup {path}: {exc}") from None
     size = path.stat().st_size / 1e6
     click.echo(

@@ -196,6 +196,7 @@ def test_a_file_that_holds_no_paper_exits_non_zero(env):
     assert result.exit_code == 1
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"Error: Nothing imported from {readme}")
+    assert "record(s) skipped (line 1: not valid JSON, …)" in lines[0]
 
 
 @pytest.mark.parametrize(
@@ -316,6 +317,9 @@ def test_backup_copies_the_store_and_never_overwrites(env):
     assert again.exit_code == 1 and "already exists" in again.output
     into_dir = runner.invoke(main, ["backup", str(env)])
     assert into_dir.exit_code == 0 and "papers-" in into_dir.output
+    nowhere = runner.invoke(main, ["backup", str(env / "no" / "such" / "x.db")])
+    assert nowhere.exit_code == 1 and "no folder" in nowhere.output
+    assert nowhere.exception is None or isinstance(nowhere.exception, SystemExit)
 
 
 def test_disk_full_during_ingest_is_one_line_and_keeps_what_was_stored(env, monkeypatch):

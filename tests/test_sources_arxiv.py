@@ -243,3 +243,25 @@ def test_unreachable_arxiv_is_one_line(settings, store):
     settings = settings.__class__(db_path=settings.db_path, arxiv_api_url="http://127.0.0.1:9/q")
     with pytest.raises(SourceUnavailable, match="arXiv is unavailable: could not connect"):
         ingest_arxiv(settings, store, attempts=2, backoff=0.01)
+
+
+def test_a_garbled_page_is_asked_again_and_one_that_stays_garbled_is_one_error(
+    httpserver, settings, store
+):
+    settings = _arxiv_settings(settings, httpserver)
+    api = FakeExportApi(_ids("2606", 20000, 150, "2026-06-11"))
+    garbled = [b"<html><body>Rate exceeded</body></html>"]  # answered once, at start=100
+
+    def flaky(request):
+        if request.args["start"] == "100" and garbled:
+            return Response(garbled.pop())
+        return api(request)
+
+    httpserver.expect_request("/api/query").respond_with_handler(flaky)
+    ingest_arxiv(settings, store, backoff=0.01)
+    assert store.count() == 150 and store.mark("arxiv", "cs.LG") == "2026-06-11"
+    httpserver.clear()
+    httpserver.expect_request("/api/query").respond_with_data(b"<feed")
+    with pytest.raises(BadPayload, match="arXiv sent malformed XML"):
+        ingest_arxiv(settings, store, backoff=0.01)
+    assert store.count() == 150

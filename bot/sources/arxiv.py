@@ -140,7 +140,7 @@ def category_query(category: str, day: str | None = None) -> str:
 def _get_page(
     fetcher: Fetcher, url: str, params: dict, report: IngestReport, retries: int, delay: float
 ) -> tuple[FeedPage, int]:
-    """A page, asked again (at most `retries` times) while it holds fewer entries than due.
+    """A page, asked again (at most `retries` times) while it is short or unreadable.
 
     arXiv sometimes answers a valid feed that is empty or short in the middle of a walk;
     taking that as the end of the results loses the rest for good. Returns the page and
@@ -151,7 +151,12 @@ def _get_page(
         if attempt:
             fetcher.sleep(delay)
         tally = IngestReport()
-        page = parse_page(fetcher.get(url, params=params).content, tally)
+        try:
+            page = parse_page(fetcher.get(url, params=params).content, tally)
+        except BadPayload:
+            if attempt == retries:  # a garbled answer, asked again like a short page
+                raise
+            continue
         due = min(size, max(page.total - start, 0))
         # An empty first page claiming no results at all is one of those glitches too.
         suspicious = page.total == 0 and start == 0
