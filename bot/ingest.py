@@ -12,7 +12,7 @@ from pathlib import Path
 
 from bot.clock import utcnow
 from bot.config import Settings
-from bot.core.models import IngestReport
+from bot.core.models import IngestReport, Paper
 from bot.errors import SourceUnavailable
 from bot.sources import arxiv, arxiv_rss, files, hf
 from bot.sources.http import Fetcher, make_client
@@ -134,12 +134,19 @@ def _announcement(
     # The feed's date is the announcement, not the submission: it never replaces a date the
     # export API gave, and it dates only papers the store does not hold yet.
     known = store.known_ids([s.paper.id for s in announced.first + announced.replaced])
+    # For a paper already stored the announcement adds only the day it was announced: the
+    # feed's dates are announcements, and its category order need not put the primary first,
+    # so neither replaces what the export API gave.
     first = [
-        replace(s, paper=replace(s.paper, published=None)) if s.paper.id in known else s
-        for s in announced.first
+        replace(s, paper=Paper(s.paper.id)) if s.paper.id in known else s for s in announced.first
     ]
-    # A replacement of a paper not stored is an old paper: the walk or a backfill brings it.
-    replaced = [s for s in announced.replaced if s.paper.id in known]
+    # A replacement updates a stored paper's text; one not stored is an old paper, which
+    # the walk or a backfill brings.
+    replaced = [
+        replace(s, paper=replace(s.paper, categories=()))
+        for s in announced.replaced
+        if s.paper.id in known
+    ]
     report.merge(store.upsert(first + replaced))
 
 

@@ -221,7 +221,9 @@ def test_the_daily_run_adds_the_announcement_once_per_paper(httpserver, settings
     assert seeded.get("2203.01250") is None
     assert seeded.get("2206.03001").paper.updated == "2026-06-12"
     assert seeded.get("2206.03001").paper.title.startswith("PP-OCRv3")
-    assert seeded.get("2606.13677").paper.published == "2026-06-11"  # the API's, kept
+    walked = seeded.get("2606.13677").paper
+    assert walked.published == "2026-06-11" and walked.categories[0] == "cs.RO"  # the API's
+    assert seeded.get("2206.03001").paper.categories[0] == "cs.CV"
     assert seeded.get("2606.13591").paper.published == "2026-06-12"  # announced, not walked
     listed = {p.paper.id for p in seeded.listed_on("2026-06-12", "arxiv")}
     assert listed == {"2606.13677", "2606.13591"}
