@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.combining import OrTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
@@ -116,13 +117,21 @@ def start(
             misfire_grace_time=30 * 60,
         )
         # arXiv announces at 20:00 New York time, Sunday to Thursday; 20:30 leaves it time
-        # to settle whatever the daylight-saving offset (00:30 or 01:30 UTC).
+        # to settle whatever the daylight-saving offset (00:30 or 01:30 UTC). Its announcement
+        # feeds are rebuilt at midnight EST (01:00 in summer), so a second run at 01:30,
+        # Monday to Friday, reads each day's feed once (feeds are empty on weekends).
+        new_york = "America/New_York"
         scheduler.add_job(
             _ingest,
-            CronTrigger(day_of_week="mon-thu,sun", hour=20, minute=30, timezone="America/New_York"),
+            OrTrigger(
+                [
+                    CronTrigger(day_of_week="mon-thu,sun", hour=20, minute=30, timezone=new_york),
+                    CronTrigger(day_of_week="mon-fri", hour=1, minute=30, timezone=new_york),
+                ]
+            ),
             args=(settings, store, ("arxiv",)),
             id="ingest-arxiv",
-            name="arXiv newest papers, after the daily announcement",
+            name="arXiv newest papers and announcement feeds, after the daily announcement",
             coalesce=True,
             max_instances=1,
             misfire_grace_time=6 * 3600,

@@ -3,7 +3,7 @@
 import logging
 import time
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from apscheduler.jobstores.memory import MemoryJobStore
@@ -98,7 +98,19 @@ def test_jobs_are_set_up_against_apscheduler_pitfalls(parts, store):
             assert job.misfire_grace_time >= 1
         assert jobs["ingest-arxiv"].misfire_grace_time == 6 * 3600
         assert isinstance(sched._lookup_jobstore("default"), MemoryJobStore)
-        assert str(jobs["ingest-arxiv"].trigger.timezone) == "America/New_York"
+        arxiv = jobs["ingest-arxiv"].trigger.triggers  # after the announcement, after the feeds
+        assert [str(t.timezone) for t in arxiv] == ["America/New_York"] * 2
+        after = datetime(2026, 12, 3, 12, tzinfo=UTC)  # a Thursday
+        runs = [jobs["ingest-arxiv"].trigger.get_next_fire_time(None, after)]
+        for _ in range(3):
+            later = runs[-1] + timedelta(seconds=1)
+            runs.append(jobs["ingest-arxiv"].trigger.get_next_fire_time(runs[-1], later))
+        assert [f"{r:%a %H:%M}" for r in runs] == [
+            "Thu 20:30",
+            "Fri 01:30",
+            "Sun 20:30",
+            "Mon 01:30",
+        ]
     finally:
         sched.shutdown(wait=True)
 
