@@ -131,8 +131,6 @@ def _announcement(
 ) -> None:
     url = f"{settings.arxiv_rss_url.rstrip('/')}/{category}"
     announced = arxiv_rss.parse_feed(fetcher.get(url).content, category, report)
-    # The feed's date is the announcement, not the submission: it never replaces a date the
-    # export API gave, and it dates only papers the store does not hold yet.
     known = store.known_ids([s.paper.id for s in announced.first + announced.replaced])
     # For a paper already stored the announcement adds only the day it was announced: the
     # feed's dates are announcements, and its category order need not put the primary first,

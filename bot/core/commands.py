@@ -174,7 +174,12 @@ class Handlers(ChannelCommands):
             raise BadCommand("Tell me what to search for, for example `/papers search ocr`.")
         try:
             result = search(
-                self.store, command.arg, PAGE, command.offset, self.now(), self.fetch_paper
+                self.store,
+                command.arg,
+                PAGE,
+                command.offset,
+                now=self.now(),
+                fetch=self.fetch_paper,
             )
         except (PaperNotFound, SourceUnavailable) as exc:
             return Notice(str(exc))
