@@ -17,7 +17,8 @@ What it emulates
   connects to it unmodified (it uses plain TCP when the port is not 443).
 * **response_url** endpoints (``/response/<id>`` on the HTTP port): JSON bodies are recorded;
   after 5 posts to one URL the answer is HTTP 404 ``used_url``, as Slack does.
-* Fault injection (``fail_next``): ``{"ok": false, "error": ...}`` or HTTP 429 with Retry-After.
+* Fault injection (``fail_next``): ``{"ok": false, "error": ...}`` or HTTP 429 with Retry-After;
+  a slow Slack (``delay_next``): the next calls of a method are answered after a delay.
 
 What it does not emulate
 ------------------------
@@ -133,6 +134,7 @@ class _State:
     response_posts: list[tuple[str, dict]] = field(default_factory=list)
     response_counts: dict[str, int] = field(default_factory=dict)
     faults: dict[str, list[_Fault]] = field(default_factory=dict)
+    delays: dict[str, list[float]] = field(default_factory=dict)  # seconds, one per call
     sent_at: dict[str, float] = field(default_factory=dict)
     acks: dict[str, Ack] = field(default_factory=dict)
 
@@ -379,6 +381,11 @@ class SlackEmulator:
         fault = _Fault(error, status, 1 if retry_after is None else retry_after, times)
         with self._cond:
             self._state.faults.setdefault(method, []).append(fault)
+
+    def delay_next(self, method: str, seconds: float, *, times: int = 1) -> None:
+        """Answer the next `times` calls of `method` only after `seconds` (a slow Slack)."""
+        with self._cond:
+            self._state.delays.setdefault(method, []).extend([seconds] * times)
 
     def reset(self) -> None:
         with self._cond:
@@ -659,6 +666,11 @@ class SlackEmulator:
         except ValueError:
             return 200, {}, {"ok": False, "error": "invalid_json"}
         token = params.pop("token", None)
+        with self._cond:
+            pending = self._state.delays.get(method)
+            delay = pending.pop(0) if pending else 0
+        if delay:
+            time.sleep(delay)  # outside the lock: other calls go on meanwhile
         if authorization.lower().startswith("bearer "):
             token = authorization[len("bearer ") :].strip()
         with self._cond:
