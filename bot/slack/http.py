@@ -7,7 +7,8 @@ What reaches the Bolt app has passed, in this order:
 2. `HeaderDeadline`: a connection must finish its request headers within `HEADER_TIMEOUT`
    seconds of opening (or of its previous answer), or it is closed (slowloris).
 3. `BodyLimits`: a `Content-Length` over `MAX_BODY` is answered 413 before a byte of the body
-   is read; a body must arrive whole within `BODY_TIMEOUT` seconds, else 408.
+   is read (400 for a length of over 12 digits); a body must arrive whole within
+   `BODY_TIMEOUT` seconds, else 408.
 4. `verify()`: the Slack signature is checked on the raw bytes before anything parses them; a
    missing, stale, non-numeric or wrong one is 401 and one short log line, never the body.
 
@@ -92,17 +93,23 @@ class HeaderDeadline(H11Protocol):
 class BodyLimits:
     """ASGI middleware: 413 for a declared body over `MAX_BODY`, 408 for one that trickles."""
 
-    def __init__(self, app, max_body: int = MAX_BODY, body_timeout: float = BODY_TIMEOUT):
-        self.app, self.max_body, self.body_timeout = app, max_body, body_timeout
+    def __init__(self, app, max_body: int | None = None, body_timeout: float | None = None):
+        self.app = app
+        self.max_body = MAX_BODY if max_body is None else max_body
+        self.body_timeout = BODY_TIMEOUT if body_timeout is None else body_timeout
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         declared = dict(scope["headers"]).get(b"content-length")
-        # h11 has already refused non-digits; the length check needs no body at all.
-        if declared is not None and (len(declared) > 12 or int(declared) > self.max_body):
-            log.info("Refused a request body of %s bytes (limit %d)", declared[:20], self.max_body)
+        # h11 has already refused lengths that are not digits; these need no body at all.
+        if declared is not None and len(declared) > 12:
+            log.info("Refused a request declaring a %d-digit body length", len(declared))
+            await _plain(send, 400, "bad Content-Length")
+            return
+        if declared is not None and int(declared) > self.max_body:
+            log.info("Refused a request body of %d bytes (limit %d)", int(declared), self.max_body)
             await _plain(send, 413, "request body too large")
             return
         body = bytearray()
