@@ -557,6 +557,12 @@ class SlackEmulator:
         assert self._loop is not None
         asyncio.run_coroutine_threadsafe(self._send_and_close(ws, message), self._loop).result(5)
 
+    def drop_socket(self) -> None:
+        """Cut the newest Socket Mode connection at TCP level: no close frame, no `disconnect`."""
+        ws = self._newest_connection()
+        assert self._loop is not None
+        self._loop.call_soon_threadsafe(ws.transport.abort)
+
     def new_response_url(self) -> str:
         return f"http://127.0.0.1:{self.http_port}/response/{uuid.uuid4().hex}"
 
