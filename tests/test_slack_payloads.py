@@ -47,7 +47,7 @@ def test_a_slash_command_becomes_who_and_the_text_as_typed():
 def test_forged_command_fields_are_refused(field, value):
     with pytest.raises(ForgedPayload) as exc:
         slash_command({**COMMAND, field: value})
-    assert str(value)[:10] not in str(exc.value) or field == "text"
+    assert str(exc.value).startswith(field)  # names the field, never echoes the value
 
 
 CLICK = {"user": {"id": "U1"}, "team": {"id": "T0001"}, "channel": {"id": "C1"}}
