@@ -17,7 +17,8 @@ What it emulates
   connects to it unmodified (it uses plain TCP when the port is not 443).
 * **response_url** endpoints (``/response/<id>`` on the HTTP port): JSON bodies are recorded;
   after 5 posts to one URL the answer is HTTP 404 ``used_url``, as Slack does.
-* Fault injection (``fail_next``): ``{"ok": false, "error": ...}`` or HTTP 429 with Retry-After.
+* Fault injection (``fail_next``): ``{"ok": false, "error": ...}`` or HTTP 429 with Retry-After;
+  a slow Slack (``delay_next``): the next calls of a method are answered after a delay.
 
 What it does not emulate
 ------------------------
@@ -133,6 +134,7 @@ class _State:
     response_posts: list[tuple[str, dict]] = field(default_factory=list)
     response_counts: dict[str, int] = field(default_factory=dict)
     faults: dict[str, list[_Fault]] = field(default_factory=dict)
+    delays: dict[str, list[float]] = field(default_factory=dict)  # seconds, one per call
     sent_at: dict[str, float] = field(default_factory=dict)
     acks: dict[str, Ack] = field(default_factory=dict)
 
@@ -380,6 +382,11 @@ class SlackEmulator:
         with self._cond:
             self._state.faults.setdefault(method, []).append(fault)
 
+    def delay_next(self, method: str, seconds: float, *, times: int = 1) -> None:
+        """Answer the next `times` calls of `method` only after `seconds` (a slow Slack)."""
+        with self._cond:
+            self._state.delays.setdefault(method, []).extend([seconds] * times)
+
     def reset(self) -> None:
         with self._cond:
             self._state = _State()
@@ -550,6 +557,12 @@ class SlackEmulator:
         assert self._loop is not None
         asyncio.run_coroutine_threadsafe(self._send_and_close(ws, message), self._loop).result(5)
 
+    def drop_socket(self) -> None:
+        """Cut the newest Socket Mode connection at TCP level: no close frame, no `disconnect`."""
+        ws = self._newest_connection()
+        assert self._loop is not None
+        self._loop.call_soon_threadsafe(ws.transport.abort)
+
     def new_response_url(self) -> str:
         return f"http://127.0.0.1:{self.http_port}/response/{uuid.uuid4().hex}"
 
@@ -659,6 +672,11 @@ class SlackEmulator:
         except ValueError:
             return 200, {}, {"ok": False, "error": "invalid_json"}
         token = params.pop("token", None)
+        with self._cond:
+            pending = self._state.delays.get(method)
+            delay = pending.pop(0) if pending else 0
+        if delay:
+            time.sleep(delay)  # outside the lock: other calls go on meanwhile
         if authorization.lower().startswith("bearer "):
             token = authorization[len("bearer ") :].strip()
         with self._cond:

@@ -5,9 +5,11 @@ from slack_bolt import App
 from bot.core.commands import Handlers
 from bot.slack.blocks import MORE_ACTION
 from bot.slack.listeners import actions, commands, errors
+from bot.slack.work import WorkPool
 
 
-def register(app: App, handlers: Handlers) -> None:
-    app.command("/papers")(commands.papers(handlers))
-    app.action(MORE_ACTION)(actions.more_results(handlers))
+def register(app: App, handlers: Handlers, pool: WorkPool) -> None:
+    """Every listener on `app`; the work after each ack runs on `pool`."""
+    app.command("/papers")(commands.papers(handlers, pool))
+    app.action(MORE_ACTION)(actions.more_results(handlers, pool))
     app.error(errors.on_error)
