@@ -401,8 +401,13 @@ class _Run:
     def record(self, outcome, users: bool) -> None:
         label = f"{'person' if users else 'channel'} {outcome.target}"
         if outcome.state == "posted":
-            what = "DM" if users else f"{outcome.posted} message(s)"
-            self.report.posted.append(f"{label}: {what} for {outcome.day}")
+            what = (
+                ("DM" if outcome.posted else "no DM") if users else f"{outcome.posted} message(s)"
+            )
+            line = f"{label}: {what} for {outcome.day}"
+            if outcome.refused:
+                line += f" ({outcome.refused} refused by Slack even in plain text: skipped)"
+            self.report.posted.append(line)
             return
         # Not finished: let whichever run comes next (this bot's tick, or the CLI) resume it.
         self.store.release(outcome.team, outcome.target, outcome.day, self.owner)

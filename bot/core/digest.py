@@ -74,10 +74,17 @@ class Delivery:
     detail: str | None = None  # a DM paper's topic, a note's reason, a DM's "more" counts
     channel: str | None = None
     ts: str | None = None
-    state: str = "pending"  # pending | posted | skipped
+    state: str = "pending"  # pending | posted | skipped | failed (Slack refused it twice)
     posted_at: str | None = None
     claimed_by: str | None = None  # host:pid of the process sending it (on the '' row)
     claimed_at: str | None = None
+    attempted_at: str | None = None  # last sent to Slack; pending + set: it may be there
+    error: str | None = None  # why Slack refused its message (msg_too_long, invalid_blocks...)
+
+    @property
+    def key(self) -> str:
+        """This row's delivery id, carried in the message's metadata: team/target/day/paper."""
+        return f"{self.team}/{self.target}/{self.day}/{self.paper_id}"
 
 
 # -- time ---------------------------------------------------------------------------------

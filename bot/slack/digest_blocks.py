@@ -110,3 +110,36 @@ def personal(day: str, groups: list[tuple[str, list[StoredPaper]]], more: dict[s
     papers_word = "paper" if count == 1 else "papers"
     topics = ", ".join(t for t, _ in groups)
     return message(blocks, f"{title}: {count} new {papers_word} on {topics}")
+
+
+# -- minimal renderings ---------------------------------------------------------------------
+# Posted once in place of a message Slack refused for its content (msg_too_long,
+# invalid_blocks, ...): plain escaped text, no blocks, short, so whatever tripped Slack is gone.
+SAFE_TITLE = 150
+SAFE_TEXT = 2_000
+
+
+def _safe(text: str) -> dict:
+    return {"text": escape(clip(text, SAFE_TEXT))}
+
+
+def safe_reply(number: int, item: StoredPaper) -> dict:
+    """One paper as one plain line: number, title, arXiv link."""
+    return _safe(f"{number}. {clip(item.paper.title, SAFE_TITLE)} {item.paper.abs_url}")
+
+
+def safe_parent(day: str, count: int) -> dict:
+    return _safe(f"Trending papers · {day_label(day)}: {count} papers, one per reply below.")
+
+
+def safe_nothing_new(day: str) -> dict:
+    return _safe(f"No new trending papers for {day_label(day)}.")
+
+
+def safe_personal(day: str, groups: list[tuple[str, list[StoredPaper]]]) -> dict:
+    """The DM as plain lines: each topic, then each paper's title and arXiv link."""
+    lines = [f"New papers on your topics · {day_label(day)}"]
+    for topic, papers in groups:
+        lines.append(clip(topic, SAFE_TITLE) + ":")
+        lines += [f"• {clip(p.paper.title, SAFE_TITLE)} {p.paper.abs_url}" for p in papers]
+    return _safe("\n".join(lines))

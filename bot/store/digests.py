@@ -205,6 +205,24 @@ class DigestsMixin:
                 [(team, user, stamp) for team, user in people],
             )
 
+    def mark_attempt(self, row: Delivery, now: datetime | None = None) -> None:
+        """A post of `row` is about to be sent: until it is marked posted, it may be in Slack."""
+        with self.db.conn:
+            self.db.execute(
+                "UPDATE deliveries SET attempted_at = ? "
+                "WHERE team = ? AND target = ? AND day = ? AND paper_id = ?",
+                [iso(now or utcnow()), row.team, row.target, row.day, row.paper_id],
+            )
+
+    def mark_refused(self, row: Delivery, error: str, failed: bool) -> None:
+        """Slack refused `row`'s message for its content (`error`); `failed`: the safe one too."""
+        with self.db.conn:
+            self.db.execute(
+                "UPDATE deliveries SET error = ?, state = CASE WHEN ? THEN 'failed' ELSE state END "
+                "WHERE team = ? AND target = ? AND day = ? AND paper_id = ?",
+                [error, failed, row.team, row.target, row.day, row.paper_id],
+            )
+
     def sent_among(self, paper_ids: Iterable[str]) -> set[tuple[str, str, str]]:
         """(team, target, paper) for every posted delivery of these papers: one query for all."""
         ids = list(dict.fromkeys(paper_ids))

@@ -148,3 +148,18 @@ def drop_first_seen_index(db):
     # first_seen only grows with n (Store.upsert_rows sees to it), so "first stored since"
     # is found by a binary search over n instead: the index cost 4% of the store's size.
     db.execute("DROP INDEX papers_first_seen")
+
+
+@migrations(name="0006_delivery_attempts")
+def delivery_attempts(db):
+    # attempted_at: when a post of this row was last sent to Slack. A pending row with it set
+    # may have reached Slack (the link died before the answer, or the process was killed), so
+    # the next post first looks for it in the channel's history by its metadata.
+    # error: the Slack error that refused this row's message for its content (msg_too_long,
+    # invalid_blocks, ...); the row was then posted in a minimal rendering, or is 'failed'.
+    db.executescript(
+        """
+        ALTER TABLE deliveries ADD COLUMN attempted_at TEXT;
+        ALTER TABLE deliveries ADD COLUMN error TEXT;
+        """
+    )
