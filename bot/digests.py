@@ -256,7 +256,9 @@ class _Run:
             self.report.preview += _thread_preview(label, day, choice, ch.quiet)
             self.report.previewed += bool(choice.papers) or not ch.quiet
             return None
-        self.store.plan(rows, self.owner, self.now)
+        if not self.store.plan(rows, self.owner, self.now):
+            log.info("%s: another run planned the thread of %s first; resuming it", label, day)
+            return self.store.deliveries(ch.team, ch.channel, day)
         if ch.quiet and not choice.papers:
             self.report.skipped.append(f"{label}: nothing new ({choice.reason}); quiet day")
             return None
@@ -286,9 +288,6 @@ class _Run:
                 due.append((p, day, self.store.deliveries(p.team, p.user, day) if known else []))
         to_plan = [(p, day) for p, day, rows in due if not rows]
         planned = self._plan_people(to_plan) if to_plan else {}
-        if planned:  # those another run planned first are theirs to send
-            mine = self.store.claimed(self.owner, min(day for _, day in to_plan))
-            planned = {k: rows for k, rows in planned.items() if (*k, rows[0].day) in mine}
         jobs = []
         from bot.slack.delivery import dm_job
 
@@ -390,10 +389,9 @@ class _Run:
                 self.report.previewed += bool(digest.count)
                 continue
             planned[key] = rows
-        if planned:
-            self.store.plan_people(
-                (row for rows in planned.values() for row in rows), planned, self.owner, self.now
-            )
+        if planned:  # those another run planned first are theirs to send
+            mine = self.store.plan_people(planned, self.owner, self.now)
+            planned = {key: rows for key, rows in planned.items() if key in mine}
         return planned
 
     # -- outcomes ----------------------------------------------------------------------------

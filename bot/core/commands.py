@@ -193,15 +193,16 @@ class Handlers(ChannelCommands):
     def do_subscribe(self, command: Command, who: Who) -> Reply:
         topic = self._topic(command)
         matches = self.store.count_matches(q.to_fts(q.parse(topic)))
-        mine = self.store.topics(who.team, who.user)
-        if topic in mine:
-            return Notice(f"You already follow “{topic}”.", tuple(mine))
-        if len(mine) >= MAX_TOPICS:
+        added = self.store.add_topic(who.team, who.user, topic, cap=MAX_TOPICS)
+        if added == "exists":
+            return Notice(
+                f"You already follow “{topic}”.", tuple(self.store.topics(who.team, who.user))
+            )
+        if added == "full":
             raise BadCommand(
                 f"You follow {MAX_TOPICS} topics, the most there can be. "
                 "Unsubscribe from one first (`/papers topics` lists them)."
             )
-        self.store.add_topic(who.team, who.user, topic)
         if who.tz:  # remembered for their digest hour, saving a users.info call later
             self.store.save_person(who.team, who.user, tz=who.tz, tz_checked_at=iso(utcnow()))
         return Notice(
