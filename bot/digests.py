@@ -146,7 +146,11 @@ class _Run:
         return {pid: p for pid in ids if (p := self._papers[pid]) is not None}
 
     def pick_day(self, team: str, target: str, at: str, tz: str | None, label: str) -> str | None:
-        """The local day to deliver now, or None (already done, not yet due, or missed)."""
+        """The local day to deliver now, or None (already done, not yet due, or missed).
+
+        Raises BadSetting when `at` is not a time of day (an unknown `tz` counts as UTC).
+        """
+        d.check_at(at)
         if self.force:
             day = d.local_day(tz, self.now)
             if _done(self.states.get((team, target, day))):
@@ -194,7 +198,11 @@ class _Run:
         jobs = []
         for ch in settings:
             label = f"channel {ch.channel}"
-            day = self.pick_day(ch.team, ch.channel, ch.at, ch.tz, label)
+            try:
+                day = self.pick_day(ch.team, ch.channel, ch.at, ch.tz, label)
+            except d.BadSetting as exc:
+                self._bad(label, exc)
+                continue
             if day is None or not self._reachable(ch, day, label, explicit=only is not None):
                 continue
             rows = self.store.deliveries(ch.team, ch.channel, day)
@@ -218,6 +226,11 @@ class _Run:
 
             jobs.append(thread_job(self.client, self.store, rows, papers))
         return jobs
+
+    def _bad(self, label: str, exc: Exception) -> None:
+        """One target with a bad stored setting: skipped and logged, the others go on."""
+        log.warning("%s: skipped: %s", label, exc)
+        self.report.skipped.append(f"{label}: skipped: {exc}")
 
     def _reachable(self, ch: d.ChannelSettings, day: str, label: str, explicit: bool) -> bool:
         """A paused channel is checked again once a day or when named: invited back, it resumes."""
@@ -282,7 +295,11 @@ class _Run:
         for p in active:
             if p.tz is None and not self.force:
                 continue  # its time zone is not known yet: a later tick fetches it
-            day = self.pick_day(p.team, p.user, p.at, p.tz, f"person {p.user}")
+            try:
+                day = self.pick_day(p.team, p.user, p.at, p.tz, f"person {p.user}")
+            except d.BadSetting as exc:
+                self._bad(f"person {p.user}", exc)
+                continue
             if day is not None:
                 known = (p.team, p.user, day) in self.states
                 due.append((p, day, self.store.deliveries(p.team, p.user, day) if known else []))
@@ -333,7 +350,15 @@ class _Run:
             return p
         if user.get("deleted"):
             return self._pause_person(p, "account_inactive")
-        tz = user.get("tz") or p.tz or "UTC"
+        given = user.get("tz")
+        tz = d.valid_zone(given)
+        if given and tz is None:
+            log.warning(
+                "users.info %s: unknown time zone %r; their digest uses UTC",
+                p.user,
+                str(given)[:60],
+            )
+        tz = tz or d.valid_zone(p.tz) or "UTC"
         self.store.save_person(p.team, p.user, tz=tz, tz_checked_at=iso(self.now))
         return replace(p, tz=tz, tz_checked_at=iso(self.now))
 

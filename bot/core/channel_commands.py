@@ -24,11 +24,19 @@ def _replies():
     return Notice, normalize_topic
 
 
+UTC_NOTE = " (I could not read your time zone, so this is UTC)"
+UNKNOWN_NOTE = (
+    " (Slack gave your time zone as “{}”, which the tz database does not know, so this is UTC)"
+)
+
+
 def _zone(who) -> tuple[str, str]:
-    """(IANA zone, a note when it had to be UTC)."""
-    if who.tz and d.zone(who.tz).key == who.tz:
+    """(IANA zone, a note when it had to be UTC: missing, or unknown to the tz database)."""
+    if d.valid_zone(who.tz):
         return who.tz, ""
-    return "UTC", " (I could not read your time zone, so this is UTC)"
+    if who.tz:
+        return "UTC", UNKNOWN_NOTE.format(str(who.tz)[:40])
+    return "UTC", UTC_NOTE
 
 
 def pause_text(code: str, since: str | None) -> str:
@@ -159,7 +167,7 @@ class ChannelCommands:
         tz, note = _zone(who)
         person = self.store.person(who.team, who.user)
         known = who.tz is not None and not note
-        if note and person and person.tz:  # Slack gave it before: better than UTC
+        if note and person and d.valid_zone(person.tz):  # Slack gave it before: better than UTC
             tz, note = person.tz, ""
         topics = self.store.topics(who.team, who.user)
         follow = (
@@ -173,13 +181,14 @@ class ChannelCommands:
                     f"Your daily digest is off. {follow} `/papers digest on` restarts it."
                 )
             at = person.at if person else d.DEFAULT_AT
-            zone = (person.tz if person and person.tz else None) or tz
+            zone = d.valid_zone(person.tz if person else None) or tz
             paused = ""
             if person and person.paused:
                 paused = (
                     f" It is paused: Slack said `{person.paused}`; `/papers digest on` resumes it."
                 )
-            return notice(f"Your daily digest comes at {at} {zone}.{paused} {follow}")
+            note = note if zone == tz else ""
+            return notice(f"Your daily digest comes at {at} {zone}{note}.{paused} {follow}")
         if arg == "off":
             self.store.save_person(who.team, who.user, enabled=0)
             return notice("Your daily digest is off. `/papers digest on` restarts it.")

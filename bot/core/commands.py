@@ -10,6 +10,7 @@ from bot.clock import iso, utcnow
 from bot.core import query as q
 from bot.core import trending
 from bot.core.channel_commands import ChannelCommands
+from bot.core.digest import valid_zone
 from bot.core.models import StoredPaper
 from bot.core.search import SearchResult, search
 from bot.errors import BadCommand, BadQuery
@@ -203,7 +204,7 @@ class Handlers(ChannelCommands):
                 f"You follow {MAX_TOPICS} topics, the most there can be. "
                 "Unsubscribe from one first (`/papers topics` lists them)."
             )
-        if who.tz:  # remembered for their digest hour, saving a users.info call later
+        if valid_zone(who.tz):  # remembered for their digest hour, saving a users.info call
             self.store.save_person(who.team, who.user, tz=who.tz, tz_checked_at=iso(utcnow()))
         return Notice(
             f"Subscribed to “{topic}”: {matches:,} stored paper{'s' * (matches != 1)} "

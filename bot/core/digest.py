@@ -5,15 +5,19 @@ FTS5 index of just the new papers, then fans the hits out to the people who hold
 100,000 people rarely hold more than a few thousand distinct topics.
 """
 
+import logging
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from functools import lru_cache
+from zoneinfo import ZoneInfo, available_timezones
 
 from bot.core import query as q
 from bot.core.models import StoredPaper
 from bot.errors import BadQuery
+
+log = logging.getLogger(__name__)
 
 DEFAULT_AT = "09:00"
 DEFAULT_SIZE = 10
@@ -102,12 +106,34 @@ def parse_hhmm(text: str) -> str | None:
     return f"{h:02d}:{m:02d}"
 
 
+class BadSetting(ValueError):
+    """A stored digest setting (a time of day, a time zone) is not valid."""
+
+
+@lru_cache(maxsize=1)
+def _zone_names() -> frozenset[str]:
+    return frozenset(available_timezones()) | {"UTC"}
+
+
+def valid_zone(name: object) -> str | None:
+    """`name` if the tz database knows it as a zone, else None.
+
+    None for a missing name, an unknown one (`Mars/Olympus`), a region rather than a zone
+    (`America`, which ZoneInfo would try to open as a file) or any other text (300 characters).
+    """
+    return name if isinstance(name, str) and name in _zone_names() else None
+
+
 def zone(name: str | None) -> ZoneInfo:
-    """The IANA zone `name`, or UTC when unknown or missing."""
-    try:
-        return ZoneInfo(name or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
+    """The IANA zone `name`, or UTC when unknown or missing (see `valid_zone`)."""
+    return ZoneInfo(valid_zone(name) or "UTC")
+
+
+def check_at(at: str) -> str:
+    """`at` if it is a stored `HH:MM` time of day; raises BadSetting otherwise."""
+    if not isinstance(at, str) or parse_hhmm(at) != at:
+        raise BadSetting(f"its digest time {str(at)[:20]!r} is not a time of day (HH:MM)")
+    return at
 
 
 def local_day(tz: str | None, now: datetime) -> str:
@@ -183,11 +209,13 @@ def match_topics(papers: Iterable[StoredPaper], topics: Iterable[str]) -> dict[s
         for topic in dict.fromkeys(topics):
             try:
                 match = q.to_fts(q.parse(topic))
+                rows = conn.execute("SELECT rowid FROM p WHERE p MATCH ? ORDER BY rowid", [match])
+                hits[topic] = [ids[n] for (n,) in rows]
             except BadQuery:
                 hits[topic] = []
-                continue
-            rows = conn.execute("SELECT rowid FROM p WHERE p MATCH ? ORDER BY rowid", [match])
-            hits[topic] = [ids[n] for (n,) in rows]
+            except sqlite3.OperationalError as exc:  # one bad topic never stops the others
+                log.warning("topic %r: FTS5 could not run it (%s); it matches nothing", topic, exc)
+                hits[topic] = []
         return hits
     finally:
         conn.close()
