@@ -208,7 +208,7 @@ class _Run:
             rows = self.store.deliveries(ch.team, ch.channel, day)
             if not rows:
                 if ranked is None:
-                    ranked = trending_list(self.store, self.now)[1]
+                    ranked = self._recent_trending()
                 if self._plan_thread(ch, day, ranked, label) is None:
                     continue
                 rows = self.store.deliveries(ch.team, ch.channel, day)  # another run's may win
@@ -232,6 +232,12 @@ class _Run:
         log.warning("%s: skipped: %s", label, exc)
         self.report.skipped.append(f"{label}: skipped: {exc}")
 
+    def _recent_trending(self) -> list[StoredPaper]:
+        """Today's trending list, best first, holding only recent papers (see d.is_recent)."""
+        listed = self.store.listed_since(d.recent_since(self.now))
+        ranked = trending_list(self.store, self.now)[1]
+        return [p for p in ranked if d.is_recent(p.paper, listed, self.now)]
+
     def _reachable(self, ch: d.ChannelSettings, day: str, label: str, explicit: bool) -> bool:
         """A paused channel is checked again once a day or when named: invited back, it resumes."""
         if not ch.paused:
@@ -254,6 +260,8 @@ class _Run:
     def _plan_thread(self, ch, day: str, ranked: list[StoredPaper], label: str):
         since = (datetime.fromisoformat(day) - timedelta(days=d.REPOST_DAYS)).date().isoformat()
         choice = d.choose_thread(ranked, ch, self.store.posted_since(ch.team, ch.channel, since))
+        if not ranked and self.store.count():
+            choice = d.ThreadChoice([], d.NONE_RECENT)
         base = {"team": ch.team, "target": ch.channel, "day": day}
         if choice.papers:
             rows = [d.Delivery(**base, paper_id="", kind="parent")]
@@ -376,8 +384,14 @@ class _Run:
             for p, _ in to_plan
         }
         # Best first, so each topic's hits (and so each DM) lead with what trends most.
+        # Only recent papers: a backfill of old ones is new to the store, not news.
+        listed = self.store.listed_since(d.recent_since(self.now))
         new = sorted(
-            self.store.new_papers(min(since.values())),
+            (
+                s
+                for s in self.store.new_papers(min(since.values()))
+                if d.is_recent(s.paper, listed, self.now)
+            ),
             key=lambda s: trending.score(s, self.now),
             reverse=True,
         )

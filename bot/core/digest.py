@@ -23,6 +23,11 @@ DEFAULT_AT = "09:00"
 DEFAULT_SIZE = 10
 MIN_SIZE, MAX_SIZE = 3, 20
 REPOST_DAYS = 14
+# A paper is recent, and may be in a digest, when announced or listed this many days ago at most.
+RECENT_DAYS = 7
+NONE_RECENT = (
+    f"no papers were announced on arXiv or listed on Hugging Face in the last {RECENT_DAYS} days."
+)
 DM_MAX = 10
 # A person's time zone from Slack is refreshed when older than this.
 TZ_MAX_AGE = timedelta(days=7)
@@ -171,6 +176,23 @@ def day_label(day: str) -> str:
     """`2026-11-28` → `Sat 28 Nov 2026`."""
     d = date.fromisoformat(day)
     return f"{d:%a} {d.day} {d:%b %Y}"
+
+
+# -- recent papers ------------------------------------------------------------------------
+
+
+def recent_since(now: datetime) -> str:
+    """The first day (YYYY-MM-DD) a paper announced or listed on counts as recent at `now`."""
+    return (now - timedelta(days=RECENT_DAYS)).date().isoformat()
+
+
+def is_recent(paper, listed: set[str], now: datetime) -> bool:
+    """Announced on arXiv (its published date) or listed on Hugging Face in the last 7 days.
+
+    :param listed: ids on a Hugging Face list since `recent_since(now)` (Store.listed_since).
+    A backfill of older papers is never recent; an old paper trending on HF today is.
+    """
+    return paper.id in listed or (paper.published or "")[:10] >= recent_since(now)
 
 
 # -- matching -----------------------------------------------------------------------------

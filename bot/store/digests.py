@@ -270,6 +270,11 @@ class DigestsMixin:
         sql = f"SELECT {_SELECT} FROM papers p WHERE p.n >= ? ORDER BY p.n"
         return [stored_of(r) for r in self.db.query(sql, [self.first_since(since)])]
 
+    def listed_since(self, day: str) -> set[str]:
+        """Ids of the papers on a Hugging Face list of `day` (YYYY-MM-DD) or later."""
+        sql = "SELECT DISTINCT paper_id FROM listings WHERE day >= ?"
+        return {r[0] for r in self.db.execute(sql, [day])}
+
     def day_states(self, since_day: str) -> dict[tuple[str, str, str], int]:
         """(team, target, day) → how many of its rows are still pending, for days ≥ `since_day`."""
         sql = """SELECT team, target, day, sum(state = 'pending') FROM deliveries
