@@ -398,7 +398,9 @@ class _Run:
         first_seen = {s.paper.id: s.first_seen for s in new}
         by_id = {s.paper.id: s for s in new}
         self._papers.update(by_id)
-        hits = d.match_topics(new, {t for p, _ in to_plan for t in p.topics})
+        rank = {s.paper.id: n for n, s in enumerate(new)}
+        relevance: dict[tuple[str, str], float] = {}
+        hits = d.match_topics(new, {t for p, _ in to_plan for t in p.topics}, relevance)
         sent = self.store.sent_among(first_seen)
         planned: dict[tuple[str, str], list[d.Delivery]] = {}
         for p, day in to_plan:
@@ -408,7 +410,7 @@ class _Run:
                 pid for t in p.topics for pid in hits.get(t, ()) if first_seen[pid] >= after
             }
             eligible = {pid for pid in candidates if (p.team, p.user, pid) not in sent}
-            digest = d.personal_digest(p.topics, hits, eligible)
+            digest = d.personal_digest(p.topics, hits, eligible, d.DM_MAX, rank, relevance)
             base = {"team": p.team, "target": p.user, "day": day}
             label = f"person {p.user}"
             if not digest.count:
@@ -417,8 +419,15 @@ class _Run:
                     self.report.skipped.append(f"{label}: nothing new on their topics")
             else:
                 rows = [d.Delivery(**base, paper_id="", kind="dm", detail=json.dumps(digest.more))]
+                # detail: the paper's topic, then the person's other topics it matches.
                 rows += [
-                    d.Delivery(**base, paper_id=pid, kind="dm-paper", position=n, detail=topic)
+                    d.Delivery(
+                        **base,
+                        paper_id=pid,
+                        kind="dm-paper",
+                        position=n,
+                        detail="\n".join([topic, *digest.also.get(pid, ())]),
+                    )
                     for n, (topic, pid) in enumerate(
                         ((t, pid) for t, ids in digest.groups for pid in ids), 1
                     )
@@ -479,7 +488,10 @@ def _dm_preview(label: str, day: str, digest: d.PersonalDigest, by_id) -> list[s
     lines = [f"{label}: DM for {day} with {digest.count} paper(s):"]
     for topic, ids in digest.groups:
         lines.append(f"  {topic}:")
-        lines += [f"    {by_id[pid].paper.title} [{pid}]" for pid in ids]
+        for pid in ids:
+            also = digest.also.get(pid)
+            note = f" (also on {', '.join(also)})" if also else ""
+            lines.append(f"    {by_id[pid].paper.title} [{pid}]{note}")
         if digest.more.get(topic):
             lines.append(f"    and {digest.more[topic]} more — /papers {topic}")
     return lines

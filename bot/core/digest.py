@@ -32,6 +32,8 @@ DM_MAX = 10
 # A person's time zone from Slack is refreshed when older than this.
 TZ_MAX_AGE = timedelta(days=7)
 TOKENIZER = "porter unicode61 remove_diacritics 2"
+# bm25 column weights (title, keywords, abstract, authors), as the store's search uses.
+WEIGHTS = "10.0, 4.0, 1.0, 2.0"
 
 PAUSE_CHANNEL = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
 PAUSE_PERSON = frozenset({"user_not_found", "account_inactive", "user_disabled"})
@@ -198,13 +200,20 @@ def is_recent(paper, listed: set[str], now: datetime) -> bool:
 # -- matching -----------------------------------------------------------------------------
 
 
-def match_topics(papers: Iterable[StoredPaper], topics: Iterable[str]) -> dict[str, list[str]]:
+def match_topics(
+    papers: Iterable[StoredPaper],
+    topics: Iterable[str],
+    relevance: dict[tuple[str, str], float] | None = None,
+) -> dict[str, list[str]]:
     """Each topic → ids of the papers it matches; each distinct topic runs once.
 
     One in-memory FTS5 index of just these papers, one query per distinct topic: people who
     share a topic share its query. Hits keep the order the papers were given in (callers pass
     them best first), which is also the cheapest order for FTS5 to return. Topics that hold
     nothing searchable match nothing.
+
+    :param relevance: if given, filled with (topic, paper id) → how well the paper matches
+        the topic (bm25 with the search's column weights, higher is better; no unit).
     """
     papers = list(papers)
     ids = [s.paper.id for s in papers]
@@ -231,8 +240,14 @@ def match_topics(papers: Iterable[StoredPaper], topics: Iterable[str]) -> dict[s
         for topic in dict.fromkeys(topics):
             try:
                 match = q.to_fts(q.parse(topic))
-                rows = conn.execute("SELECT rowid FROM p WHERE p MATCH ? ORDER BY rowid", [match])
-                hits[topic] = [ids[n] for (n,) in rows]
+                if relevance is None:
+                    sql = "SELECT rowid, 0 FROM p WHERE p MATCH ? ORDER BY rowid"
+                else:
+                    sql = f"SELECT rowid, -bm25(p, {WEIGHTS}) FROM p WHERE p MATCH ? ORDER BY rowid"
+                found = conn.execute(sql, [match]).fetchall()
+                hits[topic] = [ids[n] for n, _ in found]
+                if relevance is not None:
+                    relevance.update(((topic, ids[n]), score) for n, score in found)
             except BadQuery:
                 hits[topic] = []
             except sqlite3.OperationalError as exc:  # one bad topic never stops the others
@@ -286,10 +301,12 @@ def choose_thread(
 
 @dataclass
 class PersonalDigest:
-    """What one person gets today: papers grouped by topic, and how many more each topic has."""
+    """What one person gets: papers grouped by topic, how many more each topic has, and for a
+    paper matching several of their topics, the others (`also`)."""
 
     groups: list[tuple[str, list[str]]] = field(default_factory=list)
     more: dict[str, int] = field(default_factory=dict)
+    also: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def count(self) -> int:
@@ -301,22 +318,60 @@ def personal_digest(
     hits: dict[str, list[str]],
     eligible: set[str],
     limit: int = DM_MAX,
+    rank: dict[str, int] | None = None,
+    relevance: dict[tuple[str, str], float] | None = None,
 ) -> PersonalDigest:
-    """Group `eligible` hits by the person's topics (first topic wins), at most `limit` in all.
+    """Share `limit` places out across the person's topics: every topic with new matches gets
+    one first (as far as `limit` allows), the rest go best first; each paper appears once.
 
+    A paper matching several topics is placed under the one it matches best (`relevance`,
+    then the person's topic order) and notes the others. Groups follow the person's topic
+    order; papers in a group, and the order topics get their first place, follow `rank`.
+
+    :param hits: topic → matching ids, best first (from `match_topics`).
     :param eligible: ids new for this person and never sent to them.
+    :param rank: paper id → its place in the day's trending order (0 is best); by default
+        each paper's best place in `hits`.
     """
-    digest = PersonalDigest()
-    placed: set[str] = set()
+    topics = list(dict.fromkeys(topics))
+    order = {t: n for n, t in enumerate(topics)}
+    matched: dict[str, list[str]] = {}  # paper → the person's topics it matches, in order
     for topic in topics:
-        ids = [pid for pid in hits.get(topic, ()) if pid in eligible and pid not in placed]
-        placed.update(ids)
-        room = limit - digest.count
-        shown = ids[: max(room, 0)]
+        for pid in hits.get(topic, ()):
+            if pid in eligible:
+                matched.setdefault(pid, []).append(topic)
+    if rank is None:
+        rank = {}
+        for topic in topics:
+            for n, pid in enumerate(hits.get(topic, ())):
+                rank[pid] = min(rank.get(pid, n), n)
+    last = len(rank)
+    place = {pid: rank.get(pid, last) for pid in matched}
+    fit = relevance or {}
+    home = {
+        pid: max(ts, key=lambda t, pid=pid: (fit.get((t, pid), 0.0), -order[t]))
+        for pid, ts in matched.items()
+    }
+    own: dict[str, list[str]] = {t: [] for t in topics}
+    for pid in sorted(matched, key=place.__getitem__):
+        own[home[pid]].append(pid)
+    chosen: set[str] = set()
+    firsts = sorted((ids[0] for ids in own.values() if ids), key=place.__getitem__)
+    chosen.update(firsts[: max(limit, 0)])
+    for pid in sorted(matched, key=place.__getitem__):
+        if len(chosen) >= limit:
+            break
+        chosen.add(pid)
+    digest = PersonalDigest()
+    for topic in topics:
+        shown = [pid for pid in own[topic] if pid in chosen]
         if shown:
             digest.groups.append((topic, shown))
-        if len(ids) > len(shown):
-            digest.more[topic] = len(ids) - len(shown)
+        if len(own[topic]) > len(shown):
+            digest.more[topic] = len(own[topic]) - len(shown)
+    digest.also = {
+        pid: [t for t in matched[pid] if t != home[pid]] for pid in chosen if len(matched[pid]) > 1
+    }
     return digest
 
 

@@ -312,15 +312,19 @@ def dm_job(
     outcome = Outcome(team, user, day, "posted")
     head = next(r for r in rows if r.paper_id == "")
     groups: dict[str, list[StoredPaper]] = {}
+    also: dict[str, list[str]] = {}
     for row in rows:
         if row.kind == "dm-paper" and row.paper_id in papers:
-            groups.setdefault(row.detail or "", []).append(papers[row.paper_id])
+            topic, *others = (row.detail or "").split("\n")
+            groups.setdefault(topic, []).append(papers[row.paper_id])
+            if others:
+                also[row.paper_id] = others
     try:
         if not dm_channel:
             dm_channel = client.conversations_open(users=user)["channel"]["id"]
             store.save_person(team, user, dm_channel=dm_channel)
         yield dm_channel
-        payload = digest_blocks.personal(day, list(groups.items()), more)
+        payload = digest_blocks.personal(day, list(groups.items()), more, also)
         safe = digest_blocks.safe_personal(day, list(groups.items()))
         ts = deliver(client, store, head, dm_channel, payload, safe)
         if ts is None:

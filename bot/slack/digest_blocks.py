@@ -86,8 +86,17 @@ def nothing_new(day: str, reason: str) -> dict:
     return message([section(escape(text))], text)
 
 
-def personal(day: str, groups: list[tuple[str, list[StoredPaper]]], more: dict[str, int]) -> dict:
-    """The DM: new papers grouped by topic, with `and N more — /papers <topic>` per topic."""
+def personal(
+    day: str,
+    groups: list[tuple[str, list[StoredPaper]]],
+    more: dict[str, int],
+    also: dict[str, list[str]] | None = None,
+) -> dict:
+    """The DM: new papers grouped by topic, with `and N more — /papers <topic>` per topic.
+
+    :param also: paper id → the person's other topics it matches, noted on its line.
+    """
+    also = also or {}
     count = sum(len(papers) for _, papers in groups)
     title = f"New papers on your topics · {day_label(day)}"
     blocks = [header(title)]
@@ -99,7 +108,11 @@ def personal(day: str, groups: list[tuple[str, list[StoredPaper]]], more: dict[s
             why = trending.why(item.popularity)
             line = f"• {link(p.abs_url, clip(p.title, LIST_TITLE))} — "
             line += escape(clip(authors_line(p.authors), 120))
-            lines.append(line + (f" · {why}" if why else ""))
+            if why:
+                line += f" · {why}"
+            if also.get(p.id):
+                line += " · _also on " + escape(clip(", ".join(also[p.id]), 200)) + "_"
+            lines.append(line)
         if more.get(topic):
             lines.append(f"and {more[topic]} more — `/papers {escape(topic)}`")
     for topic, n in more.items():
