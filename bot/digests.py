@@ -145,23 +145,31 @@ class _Run:
                 self._papers[pid] = self.store.get(pid)
         return {pid: p for pid in ids if (p := self._papers[pid]) is not None}
 
-    def pick_day(self, team: str, target: str, at: str, tz: str | None, label: str) -> str | None:
+    def pick_day(
+        self, team: str, target: str, at: str, tz: str | None, label: str, wanted=None
+    ) -> str | None:
         """The local day to deliver now, or None (already done, not yet due, or missed).
 
+        :param wanted: the days the target gets a digest on (a weekly digest's weekday); all
+            by default.
         Raises BadSetting when `at` is not a time of day (an unknown `tz` counts as UTC).
         """
         d.check_at(at)
+        wanted = wanted or (lambda day: True)
         if self.force:
             day = d.local_day(tz, self.now)
             if _done(self.states.get((team, target, day))):
                 self.report.skipped.append(f"{label}: already had the digest of {day}")
                 return None
+            if not wanted(day):
+                self.report.skipped.append(f"{label}: today ({day}) is not their digest day")
+                return None
             return day
         for day in d.due_days(at, tz, self.now, self.grace):
-            if not _done(self.states.get((team, target, day))):
+            if wanted(day) and not _done(self.states.get((team, target, day))):
                 return day
         missed = d.missed_day(at, tz, self.now, self.grace)
-        if missed and (team, target, missed) not in self.states:
+        if missed and wanted(missed) and (team, target, missed) not in self.states:
             self.report.missed.append(
                 f"{label}: the digest of {missed} (due {at} {tz or 'UTC'}) is past the "
                 f"{self.grace:g}-hour grace period; skipped"
@@ -304,7 +312,7 @@ class _Run:
             if p.tz is None and not self.force:
                 continue  # its time zone is not known yet: a later tick fetches it
             try:
-                day = self.pick_day(p.team, p.user, p.at, p.tz, f"person {p.user}")
+                day = self.pick_day(p.team, p.user, p.at, p.tz, f"person {p.user}", p.digest_day)
             except d.BadSetting as exc:
                 self._bad(f"person {p.user}", exc)
                 continue
@@ -378,39 +386,12 @@ class _Run:
 
     def _plan_people(self, to_plan) -> dict[tuple[str, str], list[d.Delivery]]:
         """Match each distinct topic once against the new papers, then fan out to people."""
-        day_ago = self.now - timedelta(hours=24)
-        since = {
-            (p.team, p.user): datetime.fromisoformat(p.last_run_at) if p.last_run_at else day_ago
-            for p, _ in to_plan
-        }
-        # Best first, so each topic's hits (and so each DM) lead with what trends most.
-        # Only recent papers: a backfill of old ones is new to the store, not news.
-        listed = self.store.listed_since(d.recent_since(self.now))
-        new = sorted(
-            (
-                s
-                for s in self.store.new_papers(min(since.values()))
-                if d.is_recent(s.paper, listed, self.now)
-            ),
-            key=lambda s: trending.score(s, self.now),
-            reverse=True,
-        )
-        first_seen = {s.paper.id: s.first_seen for s in new}
-        by_id = {s.paper.id: s for s in new}
-        self._papers.update(by_id)
-        rank = {s.paper.id: n for n, s in enumerate(new)}
-        relevance: dict[tuple[str, str], float] = {}
-        hits = d.match_topics(new, {t for p, _ in to_plan for t in p.topics}, relevance)
-        sent = self.store.sent_among(first_seen)
+        news = NewPapers.gather(self.store, [p for p, _ in to_plan], self.now)
+        self._papers.update(news.by_id)
         planned: dict[tuple[str, str], list[d.Delivery]] = {}
         for p, day in to_plan:
             key = (p.team, p.user)
-            after = iso(since[key])
-            candidates = {
-                pid for t in p.topics for pid in hits.get(t, ()) if first_seen[pid] >= after
-            }
-            eligible = {pid for pid in candidates if (p.team, p.user, pid) not in sent}
-            digest = d.personal_digest(p.topics, hits, eligible, d.DM_MAX, rank, relevance)
+            digest = news.digest_for(p, self.now).digest
             base = {"team": p.team, "target": p.user, "day": day}
             label = f"person {p.user}"
             if not digest.count:
@@ -433,7 +414,7 @@ class _Run:
                     )
                 ]
             if self.client is None:
-                self.report.preview += _dm_preview(label, day, digest, by_id)
+                self.report.preview += _dm_preview(label, day, digest, news.by_id)
                 self.report.previewed += bool(digest.count)
                 continue
             planned[key] = rows
@@ -472,6 +453,56 @@ class _Run:
         )
 
 
+@dataclass
+class PersonChoice:
+    """One person's digest, and what it was chosen from (for `/papers digest why`)."""
+
+    digest: d.PersonalDigest
+    matching: int  # recent papers new since their last digest that match their topics
+    already_sent: int  # of those, sent to them before
+
+
+@dataclass
+class NewPapers:
+    """The recent papers first stored since the earliest of some people's last digests,
+    best first, matched once per distinct topic."""
+
+    new: list[StoredPaper]
+    hits: dict[str, list[str]]
+    relevance: dict[tuple[str, str], float]
+    sent: set[tuple[str, str, str]]
+    by_id: dict[str, StoredPaper] = field(init=False)
+    rank: dict[str, int] = field(init=False)  # paper → its place in trending order
+
+    def __post_init__(self) -> None:
+        self.by_id = {s.paper.id: s for s in self.new}
+        self.rank = {s.paper.id: n for n, s in enumerate(self.new)}
+
+    @classmethod
+    def gather(cls, store, people: list[d.PersonSettings], now: datetime) -> "NewPapers":
+        since = min((p.since(now) for p in people), default=now)
+        # Only recent papers: a backfill of old ones is new to the store, not news.
+        listed = store.listed_since(d.recent_since(now))
+        fresh = [s for s in store.new_papers(since) if d.is_recent(s.paper, listed, now)]
+        # Best first, so each topic's hits (and so each DM) lead with what trends most.
+        fresh.sort(key=lambda s: trending.score(s, now), reverse=True)
+        relevance: dict[tuple[str, str], float] = {}
+        hits = d.match_topics(fresh, {t for p in people for t in p.topics}, relevance)
+        return cls(fresh, hits, relevance, store.sent_among(s.paper.id for s in fresh))
+
+    def digest_for(self, p: d.PersonSettings, now: datetime) -> PersonChoice:
+        """What `p` gets: new for them since their last digest, never sent, shared out."""
+        after = iso(p.since(now))
+        by_id = self.by_id
+        matching = {
+            pid for t in p.topics for pid in self.hits.get(t, ()) if by_id[pid].first_seen >= after
+        }
+        eligible = {pid for pid in matching if (p.team, p.user, pid) not in self.sent}
+        size = min(max(p.size, d.MIN_SIZE), d.PERSON_MAX_SIZE)
+        digest = d.personal_digest(p.topics, self.hits, eligible, size, self.rank, self.relevance)
+        return PersonChoice(digest, len(matching), len(matching) - len(eligible))
+
+
 def _thread_preview(label: str, day: str, choice: d.ThreadChoice, quiet: bool) -> list[str]:
     if not choice.papers:
         what = "nothing (quiet day)" if quiet else "a short note"
@@ -495,3 +526,96 @@ def _dm_preview(label: str, day: str, digest: d.PersonalDigest, by_id) -> list[s
         if digest.more.get(topic):
             lines.append(f"    and {digest.more[topic]} more — /papers {topic}")
     return lines
+
+
+# -- `/papers digest why` ----------------------------------------------------------------------
+
+# What a person's pause means, in plain words (codes from bot.core.digest.PAUSE_PERSON).
+PAUSED_BECAUSE = {
+    "user_not_found": "Slack could not find your account",
+    "account_inactive": "Slack says your account is deactivated",
+    "user_disabled": "Slack says your account is disabled",
+    "channel_not_found": "Slack could not open a DM with you",
+}
+
+
+def next_digest(store, p: d.PersonSettings, now: datetime) -> str:
+    """When `p`'s next digest is due, in words: `Tue 1 Dec at 09:00 Europe/Paris`."""
+    tz = d.valid_zone(p.tz) or "UTC"
+    today = datetime.fromisoformat(d.local_day(tz, now))
+    states = store.day_states(today.date().isoformat())
+    for ahead in range(8):
+        day = (today + timedelta(days=ahead)).date().isoformat()
+        if not p.digest_day(day) or _done(states.get((p.team, p.user, day))):
+            continue
+        if d.due_at(day, p.at, tz) >= now or ahead == 0:
+            return f"{d.day_label(day)} at {p.at} {tz}"
+    return f"at {p.at} {tz}"
+
+
+def explain(store, team: str, user: str, now: datetime | None = None) -> tuple[str, tuple]:
+    """(line, items): what `user`'s next digest would hold, topic by topic, or why nothing.
+
+    Reads the store only (settings, topics, new papers, what was sent); posts nothing.
+    """
+    now = now or utcnow()
+    topics = tuple(store.topics(team, user))
+    p = store.person(team, user) or d.PersonSettings(team, user, topics=topics)
+    nothing = "Your next digest would hold nothing"
+    if not topics:
+        return f"{nothing}: you follow no topics. `/papers subscribe <topic>` adds one.", ()
+    if not p.enabled:
+        return f"{nothing}: your digest is off. `/papers digest on` restarts it.", ()
+    if p.paused:
+        because = PAUSED_BECAUSE.get(p.paused, f"Slack answered `{p.paused}`")
+        return (
+            f"{nothing}: it is paused because {because} when I tried to DM you. "
+            "`/papers digest on` resumes it.",
+            (),
+        )
+    if p.last_run_at:
+        last = d.local_day(p.tz, datetime.fromisoformat(p.last_run_at))
+        since = f"since your last digest ({d.day_label(last)})"
+    else:
+        since = "in the last 7 days" if p.cadence == "weekly" else "in the last 24 hours"
+    when = next_digest(store, p, now)
+    choice = NewPapers.gather(store, [p], now).digest_for(p, now)
+    digest = choice.digest
+    names = ", ".join(f"“{t}”" for t in topics)
+    if not choice.matching:
+        return (
+            f"{nothing} ({when}) so far: nothing new on your topics ({names}) {since}. "
+            f"Papers count when announced on arXiv or listed on Hugging Face in the last "
+            f"{d.RECENT_DAYS} days.",
+            (),
+        )
+    if not digest.count:
+        return (
+            f"{nothing} ({when}) so far: the {choice.matching} new paper(s) on your topics "
+            f"{since} were all sent to you already.",
+            (),
+        )
+    shown = dict(digest.groups)
+    items = []
+    for topic in topics:
+        ids = shown.get(topic, [])
+        more = digest.more.get(topic, 0)
+        if not ids and not more:
+            items.append(f"{topic}: nothing new")
+            continue
+        titles = "; ".join(f"“{_title(store, pid)}”" for pid in ids)
+        line = f"{topic}: {len(ids)} paper{'s' * (len(ids) != 1)}" + (f": {titles}" if ids else "")
+        if more:
+            line += f" (and {more} more than fit, `/papers {topic}`)"
+        items.append(line)
+    return (
+        f"Your next digest ({when}) would hold {digest.count} paper(s), new {since}, "
+        f"up to {p.size}:",
+        tuple(items),
+    )
+
+
+def _title(store, pid: str) -> str:
+    item = store.get(pid)
+    title = item.paper.title if item else pid
+    return title if len(title) <= 80 else title[:79] + "…"

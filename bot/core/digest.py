@@ -22,6 +22,8 @@ log = logging.getLogger(__name__)
 DEFAULT_AT = "09:00"
 DEFAULT_SIZE = 10
 MIN_SIZE, MAX_SIZE = 3, 20
+PERSON_MAX_SIZE = 30
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 REPOST_DAYS = 14
 # A paper is recent, and may be in a digest, when announced or listed this many days ago at most.
 RECENT_DAYS = 7
@@ -70,6 +72,19 @@ class PersonSettings:
     paused: str | None = None
     last_run_at: str | None = None
     topics: tuple[str, ...] = ()
+    cadence: str = "daily"  # daily | weekly
+    weekday: int = 0  # a weekly digest's day, 0 = Monday
+    size: int = DEFAULT_SIZE  # the most papers one DM holds
+
+    def digest_day(self, day: str) -> bool:
+        """Whether the local `day` (YYYY-MM-DD) is one this person gets a digest on."""
+        return self.cadence != "weekly" or date.fromisoformat(day).weekday() == self.weekday
+
+    def since(self, now: datetime) -> datetime:
+        """Papers first stored from when count as new: the last digest, else a day (a week)."""
+        if self.last_run_at:
+            return datetime.fromisoformat(self.last_run_at)
+        return now - timedelta(days=7 if self.cadence == "weekly" else 1)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,10 @@ from bot.core.digest import ChannelSettings, Delivery, PersonSettings
 from bot.store.topics import immediate
 
 _CHANNEL_FIELDS = {"enabled", "at", "tz", "topics", "size", "quiet", "paused", "checked_day"}
-_PERSON_FIELDS = {"enabled", "at", "tz", "tz_checked_at", "dm_channel", "paused", "last_run_at"}
+_PERSON_FIELDS = {
+    *("enabled", "at", "tz", "tz_checked_at", "dm_channel", "paused", "last_run_at"),
+    *("cadence", "weekday", "size"),
+}
 _DELIVERY_COLUMNS = ("team", "target", "day", "paper_id", "kind", "position", "detail")
 
 
@@ -40,6 +43,9 @@ def _person_of(row: dict, topics: tuple[str, ...] = ()) -> PersonSettings:
         paused=row["paused"],
         last_run_at=row["last_run_at"],
         topics=topics,
+        cadence=row["cadence"],
+        weekday=row["weekday"],
+        size=row["size"],
     )
 
 

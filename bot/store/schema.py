@@ -163,3 +163,16 @@ def delivery_attempts(db):
         ALTER TABLE deliveries ADD COLUMN error TEXT;
         """
     )
+
+
+@migrations(name="0007_digest_rhythm")
+def digest_rhythm(db):
+    # Each person's rhythm: cadence 'daily' or 'weekly' (on `weekday`, 0 = Monday), and `size`,
+    # the most papers one DM holds (3 to 30).
+    db.executescript(
+        """
+        ALTER TABLE people ADD COLUMN cadence TEXT NOT NULL DEFAULT 'daily';
+        ALTER TABLE people ADD COLUMN weekday INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE people ADD COLUMN size INTEGER NOT NULL DEFAULT 10;
+        """
+    )
