@@ -301,6 +301,11 @@ class _Run:
         for p in everyone:
             if not p.enabled:
                 continue
+            if p.team == d.CONSOLE_TEAM and self.client is not None:
+                self.report.skipped.append(
+                    f"person {p.user}: topics typed in console mode; no Slack DM for them"
+                )
+                continue
             if p.paused:
                 self.report.paused.append(f"person {p.user}: digest paused ({p.paused})")
                 continue
@@ -526,6 +531,22 @@ def _dm_preview(label: str, day: str, digest: d.PersonalDigest, by_id) -> list[s
         if digest.more.get(topic):
             lines.append(f"    and {digest.more[topic]} more — /papers {topic}")
     return lines
+
+
+def next_thread(store, ch: d.ChannelSettings, now: datetime | None = None) -> str:
+    """What the channel's next thread would hold, in one line (for `/papers channel status`)."""
+    now = now or utcnow()
+    run = _Run(None, store, None, DigestReport(dry_run=True), now, force=True)
+    ranked = run._recent_trending()
+    since = (now - timedelta(days=d.REPOST_DAYS)).date().isoformat()
+    choice = d.choose_thread(ranked, ch, store.posted_since(ch.team, ch.channel, since))
+    if not ranked and store.count():
+        choice = d.ThreadChoice([], d.NONE_RECENT)
+    if not choice.papers:
+        return f"Next thread: nothing new so far: {choice.reason}"
+    first = choice.papers[0].paper.title
+    first = first if len(first) <= 80 else first[:79] + "…"
+    return f"Next thread: {len(choice.papers)} paper(s) as of now, led by “{first}”"
 
 
 # -- `/papers digest why` ----------------------------------------------------------------------

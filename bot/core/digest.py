@@ -20,6 +20,8 @@ from bot.errors import BadQuery
 log = logging.getLogger(__name__)
 
 DEFAULT_AT = "09:00"
+# The team of people who typed their topics in console mode: theirs are never sent to Slack.
+CONSOLE_TEAM = "local"
 DEFAULT_SIZE = 10
 MIN_SIZE, MAX_SIZE = 3, 20
 PERSON_MAX_SIZE = 30
