@@ -56,6 +56,7 @@ def test_channel_settings_round_trip_in_status(handlers, store):
         "Topics: ocr, video diffusion",
         "Days with nothing new: nothing is posted",
         "Never posted",
+        "Next thread: nothing new so far: no papers are stored yet.",
     )
     assert "all trending papers" in say(handlers, "channel topics").text
     assert store.channel("T1", "C1").topics == ()

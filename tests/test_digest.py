@@ -180,7 +180,7 @@ def test_thread_parent_is_numbered_linked_and_within_limits():
     body = "\n".join(_texts(payload))
     assert "1. <https://arxiv.org/abs/2601.09999|&lt;script&gt; &amp; &lt;b&gt;" in body
     assert "20. <https://arxiv.org/abs/2601.09999|" in body
-    assert "<script>" not in body and "▲ 142 · ★ 1.9k (+310 today)" in body
+    assert "<script>" not in body and "142 upvotes · 1.9k stars (+310 today)" in body
 
 
 def test_thread_reply_holds_everything_escaped():
@@ -192,7 +192,7 @@ def test_thread_reply_holds_everything_escaped():
         "Author &lt;0&gt; &amp; co, Author &lt;1&gt; &amp; co, Author &lt;2&gt; &amp; co et al."
         in body
     )
-    assert "2026-11-27 · cs.CV cs.LG" in body
+    assert "27 Nov 2026 · cs.CV cs.LG" in body
     excerpt = payload["blocks"][1]["text"]["text"]
     assert excerpt.startswith("A &amp; B &lt;c&gt;") and excerpt.endswith("word…")
     assert len(excerpt) <= 520
