@@ -356,26 +356,36 @@ def personal_digest(
     for topic in topics:
         for pid in hits.get(topic, ()):
             if pid in eligible:
-                matched.setdefault(pid, []).append(topic)
+                if pid in matched:
+                    matched[pid].append(topic)
+                else:
+                    matched[pid] = [topic]
     if rank is None:
         rank = {}
         for topic in topics:
             for n, pid in enumerate(hits.get(topic, ())):
                 rank[pid] = min(rank.get(pid, n), n)
     last = len(rank)
-    place = {pid: rank.get(pid, last) for pid in matched}
+    ordered = sorted(matched, key=lambda pid: rank.get(pid, last))  # best first
     fit = relevance or {}
-    home = {
-        pid: max(ts, key=lambda t, pid=pid: (fit.get((t, pid), 0.0), -order[t]))
-        for pid, ts in matched.items()
-    }
+    home: dict[str, str] = {}
     own: dict[str, list[str]] = {t: [] for t in topics}
-    for pid in sorted(matched, key=place.__getitem__):
-        own[home[pid]].append(pid)
+    for pid in ordered:
+        ts = matched[pid]
+        best = ts[0]
+        if len(ts) > 1:
+            best = max(ts, key=lambda t, pid=pid: (fit.get((t, pid), 0.0), -order[t]))
+        home[pid] = best
+        own[best].append(pid)
     chosen: set[str] = set()
-    firsts = sorted((ids[0] for ids in own.values() if ids), key=place.__getitem__)
-    chosen.update(firsts[: max(limit, 0)])
-    for pid in sorted(matched, key=place.__getitem__):
+    served: set[str] = set()
+    for pid in ordered:  # each topic's best paper first, best topics first
+        if len(chosen) >= limit:
+            break
+        if home[pid] not in served:
+            served.add(home[pid])
+            chosen.add(pid)
+    for pid in ordered:  # then the best of the rest
         if len(chosen) >= limit:
             break
         chosen.add(pid)
