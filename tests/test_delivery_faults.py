@@ -152,3 +152,15 @@ def test_history_answers_metadata_only_when_asked(emu, slack):
     assert json.dumps(full["messages"][1]["metadata"]) == json.dumps(meta)
     with pytest.raises(Exception, match="not_in_channel"):
         client.conversations_history(channel="COUT")
+
+
+def test_a_refused_dm_is_sent_once_in_plain_text(emu, slack, store):
+    seed_trending(store)
+    store.add_topic(TEAM, "U1", "ocr")
+    emu.fail_next("chat.postMessage", "invalid_blocks")  # the rich DM only
+    report = run(slack, store, users=True)
+    assert report.failed == [] and len(report.posted) == 1
+    (dm,) = emu.messages("DU1")
+    assert dm.blocks is None and dm.text.startswith("New papers on your topics · ")
+    assert "ocr:" in dm.text and "https://arxiv.org/abs/" in dm.text
+    assert run(slack, store, users=True).posted == []
