@@ -164,3 +164,15 @@ def test_a_refused_dm_is_sent_once_in_plain_text(emu, slack, store):
     assert dm.blocks is None and dm.text.startswith("New papers on your topics · ")
     assert "ocr:" in dm.text and "https://arxiv.org/abs/" in dm.text
     assert run(slack, store, users=True).posted == []
+
+
+def test_without_history_scopes_a_lost_answer_is_posted_again_not_blocked(emu, slack, store):
+    ids = seed_trending(store)
+    store.save_channel(TEAM, "CLIVE", size=3)
+    emu.fail_next("chat.postMessage", drop=True, match=key(ids[1]))
+    emu.fail_next("conversations.replies", "missing_scope")
+    report = run(slack, store)
+    assert report.failed == [] and len(report.posted) == 1
+    _, replies = thread_of(emu, "CLIVE")
+    assert reply_ids(replies) == [ids[0], ids[1], ids[1], ids[2]]  # at least once, never stuck
+    assert run(slack, store).posted == []

@@ -149,15 +149,27 @@ def find_posted(
 
     Reads the thread (conversations.replies) for a reply, else the channel's or DM's recent
     history (conversations.history) from LOOKBACK_SECONDS before the row's last attempt.
+    Without the history scopes (an install from before they were added) it cannot look, says
+    so in the log, and answers None: a lost answer is then posted again rather than blocking.
     Raises SlackApiError, or OSError when Slack cannot be reached.
     """
     common = {"channel": channel, "include_all_metadata": True, "limit": 200}
-    if thread_ts:
-        first = client.conversations_replies(ts=thread_ts, **common)
-    else:
-        since = datetime.fromisoformat(row.attempted_at) if row.attempted_at else utcnow()
-        oldest = f"{since.timestamp() - LOOKBACK_SECONDS:.6f}"
-        first = client.conversations_history(oldest=oldest, **common)
+    try:
+        if thread_ts:
+            first = client.conversations_replies(ts=thread_ts, **common)
+        else:
+            since = datetime.fromisoformat(row.attempted_at) if row.attempted_at else utcnow()
+            oldest = f"{since.timestamp() - LOOKBACK_SECONDS:.6f}"
+            first = client.conversations_history(oldest=oldest, **common)
+    except SlackApiError as exc:
+        if error_code(exc) != "missing_scope":
+            raise
+        log.warning(
+            "%s: cannot check whether Slack took it (missing_scope: reinstall the app with "
+            "channels:history, groups:history and im:history); posting it again",
+            row.key,
+        )
+        return None
     for n, page in enumerate(first):
         for message in page.get("messages") or []:
             meta = message.get("metadata") or {}
