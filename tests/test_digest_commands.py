@@ -10,7 +10,7 @@ import pytest
 from bot.clock import utcnow
 from bot.core.commands import Handlers, Notice, Who, parse
 from bot.core.models import Paper
-from bot.digests import explain
+from bot.digest_why import explain
 from tests.bot_process import ROOT, bot_env
 from tests.test_delivery import TEAM, run, seed_trending
 from tests.test_digest_shared import listed_today, papers_on
@@ -156,3 +156,18 @@ def test_subscribe_tells_the_truth_about_the_dm(store):
     say(store, "digest off")
     off = say(store, "subscribe gan").text
     assert "Your digest is off, so no DM will come" in off and "daily DM" not in off
+
+
+def test_next_digest_names_the_day_and_time(store):
+    from bot.digest_why import next_digest
+
+    store.add_topic(TEAM, "U1", "ocr")
+    say(store, "digest weekly wednesday")
+    p = store.person(TEAM, "U1")
+    monday = datetime(2026, 11, 30, 7, 0, tzinfo=UTC)
+    assert next_digest(store, p, monday) == "Wed 2 Dec 2026 at 09:00 Europe/Paris"
+    say(store, "digest daily")
+    p = store.person(TEAM, "U1")
+    assert next_digest(store, p, monday) == "Mon 30 Nov 2026 at 09:00 Europe/Paris"
+    late = monday + timedelta(hours=3)
+    assert next_digest(store, p, late) == "due now: 09:00 Europe/Paris today has passed"

@@ -109,7 +109,7 @@ class ChannelCommands:
         last = self.store.last_posted(who.team, who.channel)
         lines.append(f"Last posted: {last[:16].replace('T', ' ')} UTC" if last else "Never posted")
         if current.enabled:
-            from bot.digests import next_thread
+            from bot.digest_why import next_thread
 
             lines.append(next_thread(self.store, current, self.now()))
         state = "on" if current.enabled else "off"

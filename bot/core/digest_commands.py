@@ -39,7 +39,7 @@ class DigestCommands:
         if verb in ("", "status"):
             return self._digest_status(who, person)
         if verb == "why":
-            from bot.digests import explain
+            from bot.digest_why import explain
 
             text, items = explain(self.store, who.team, who.user, self.now())
             return notice(text, items)
