@@ -46,6 +46,7 @@ def slack_emu():
 
 def test_channel_status_in_slack_checks_the_bot_is_still_in_the_channel(slack_emu, store, tmp_path):
     emu = slack_emu
+    seed_trending(store)
     bot = BotProcess(bot_env(emu, store.path), log_path=tmp_path / "bot.log")
     try:
         emu.wait_socket_connected(timeout=20)
@@ -66,5 +67,13 @@ def test_channel_status_in_slack_checks_the_bot_is_still_in_the_channel(slack_em
         assert (
             "I'm not in #papers yet: type `/invite @papers-bot` in the channel." in answer["text"]
         )
+        # `/papers digest why`, answered through Slack, in its cases.
+        assert "you follow no topics" in ask("digest why")["text"]
+        ask("subscribe ocr")
+        why = ask("digest why")["text"]
+        assert "Your next digest (" in why and "ocr: " in why
+        ask("digest off")
+        assert "your digest is off" in ask("digest why")["text"]
+        assert "“someday” is not a day of the week" in ask("digest weekly someday")["text"]
     finally:
         bot.stop()
