@@ -118,6 +118,10 @@ METHOD_SCOPES: dict[str, set[str]] = {
     "conversations.open": {"im:write"},
     "users.info": {"users:read"},
     "conversations.info": {"channels:read", "groups:read"},
+    # Read back only to find the bot's own posts by their metadata (exactly-once delivery):
+    # threads in public and private channels, and the DMs.
+    "conversations.history": {"channels:history", "groups:history", "im:history"},
+    "conversations.replies": {"channels:history", "groups:history", "im:history"},
     "views.publish": set(),
 }
 # Scopes the manifest may request beyond what the code scan finds, each with its reason.
@@ -429,6 +433,8 @@ def test_bot_scopes_are_exactly_the_intended_set(manifest: dict[str, Any]) -> No
         "conversations.open",
         "users.info",
         "conversations.info",
+        "conversations.history",
+        "conversations.replies",
     }
     assert set(manifest["oauth_config"]["scopes"]["bot"]) == needed_scopes(designed, manifest)
     assert "user" not in manifest["oauth_config"]["scopes"], "the bot needs no user token"
@@ -585,6 +591,7 @@ FULL_BOT = (
     "client.chat_postMessage(channel=c)\nclient.chat_update(channel=c, ts=t)\n"
     "client.chat_postEphemeral(channel=c, user=u)\nclient.conversations_open(users=u)\n"
     "client.users_info(user=u)\nclient.conversations_info(channel=c)\n"
+    "client.conversations_history(channel=c)\nclient.conversations_replies(channel=c, ts=t)\n"
 )
 
 
