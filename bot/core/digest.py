@@ -12,6 +12,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.core import query as q
+from bot.core import text
 from bot.core.models import StoredPaper
 from bot.errors import BadQuery
 
@@ -148,26 +149,31 @@ def match_topics(papers: Iterable[StoredPaper], topics: Iterable[str]) -> dict[s
 
     One in-memory FTS5 index of just these papers, one query per distinct topic: people who
     share a topic share its query. Hits keep the order the papers were given in (callers pass
-    them best first), which is also the cheapest order for FTS5 to return. Topics that hold
-    nothing searchable match nothing.
+    them best first), which is also the cheapest order for FTS5 to return. A topic is parsed
+    as a search (`cat:cs.RO manipulation`, `author:"Yann LeCun"`, `-word`: bot.core.query) and
+    the papers are indexed as the store indexes them. Topics with nothing searchable match
+    nothing.
     """
     papers = list(papers)
     ids = [s.paper.id for s in papers]
     conn = sqlite3.connect(":memory:")
     try:
+        # The columns and text of the store's papers_fts, so a topic means what its search means.
         conn.execute(
-            "CREATE VIRTUAL TABLE p USING fts5(title, keywords, abstract, authors, "
-            f"tokenize='{TOKENIZER}')"
+            "CREATE VIRTUAL TABLE p USING fts5(title, keywords, abstract, authors, categories, "
+            f"content='', tokenize='{TOKENIZER}')"
         )
         conn.executemany(
-            "INSERT INTO p (rowid, title, keywords, abstract, authors) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO p (rowid, title, keywords, abstract, authors, categories) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
             [
                 (
                     n,
-                    s.paper.title,
-                    ", ".join(s.paper.keywords),
-                    s.paper.abstract,
-                    ", ".join(s.paper.authors),
+                    text.index_text(s.paper.title),
+                    text.index_text(", ".join(s.paper.keywords)),
+                    text.index_text(s.paper.abstract),
+                    text.index_text(", ".join(s.paper.authors)),
+                    text.category_text(" ".join(s.paper.categories)),
                 )
                 for n, s in enumerate(papers)
             ],

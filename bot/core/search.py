@@ -22,9 +22,16 @@ class SearchResult:
 def search(
     store: Store, text: str, limit: int = 5, offset: int = 0, now: datetime | None = None
 ) -> SearchResult:
-    """Search the store; raises BadQuery for text with nothing searchable."""
+    """Search the store, best first (each paper's `score` is what it was ranked by); a query
+    of filters only (`cat:cs.RO`) lists its papers newest first. Raises BadQuery for text with
+    nothing searchable."""
     parsed = q.parse(text)
-    match = q.to_fts(parsed)
-    rows = store.search(match, limit=limit + 1, offset=offset, now=now)
+    rows = store.search(
+        q.to_fts(parsed),
+        limit=limit + 1,
+        offset=offset,
+        now=now,
+        literal=q.literal_fts(parsed),
+    )
     papers = [StoredPaper(p.paper, p.popularity, p.first_seen, score) for p, score in rows[:limit]]
     return SearchResult(parsed, papers, offset, limit, has_more=len(rows) > limit)

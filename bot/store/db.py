@@ -14,6 +14,7 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from bot.clock import iso, utcnow
+from bot.core import text
 from bot.core.models import IngestReport, Paper, Popularity, Sighting, StoredPaper
 from bot.store.digests import DigestsMixin
 from bot.store.schema import migrations
@@ -40,9 +41,33 @@ _COUNTS = WIRE.index(COUNT_FIELDS[0])
 # A new paper's row: its wire row up to the source, then when it was first stored.
 INSERT_COLUMNS = (*WIRE[:_SOURCE], "first_seen")
 NOT_NULL = {"title", "abstract", "authors", "keywords", "categories"}
-FTS_FIELDS = ("title", "keywords", "abstract", "authors")
-# bm25 weights in FTS column order: a word in the title counts ten abstract words.
-FTS_WEIGHTS = "10.0, 4.0, 1.0, 2.0"
+FTS_FIELDS = ("title", "keywords", "abstract", "authors", "categories")
+# bm25 weights in FTS column order: a word in the title counts ten abstract words;
+# categories only filter.
+FTS_WEIGHTS = "10.0, 4.0, 1.0, 2.0, 0.0"
+# A title holding the query's words in the form typed (not only their stem) adds this many
+# times its bm25 over an unstemmed index of titles: literal words outrank acronym expansions
+# and stem-only matches (docs/BENCHMARKS.md, relevance).
+EXACT_WEIGHT = 6.0
+# Bumped whenever bot.core.text changes what is indexed: the index is then rebuilt at start.
+INDEX_VERSION = "1"
+# The index's rowid: days since 1970 of the publication date (else the day first stored),
+# shifted left 32 bits, or'ed with n. "Newest matches" then follow the calendar.
+_DAY = (
+    "CASE WHEN published GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*' "
+    "THEN julianday(substr(published, 1, 10)) END"
+)
+KEY = (
+    f"((max(0, CAST(coalesce({_DAY}, julianday(substr(first_seen, 1, 10)), 2440587.5) "
+    "- 2440587.5 AS INTEGER)) << 32) | n)"
+)
+N_OF_KEY = 4294967295  # key & N_OF_KEY = n
+_INDEXED = (
+    f"{KEY}, index_text(title), index_text(keywords), index_text(abstract), "
+    "index_text(authors), category_text(categories)"
+)
+_FTS_COLUMNS = "rowid, " + ", ".join(FTS_FIELDS)
+_REINDEX_FIELDS = (*FTS_FIELDS, "published", "first_seen")
 # How many of the newest matches a query ranks (see Store.search; docs/BENCHMARKS.md).
 SEARCH_WINDOW = 1000
 # How many of those, best by bm25, are ranked with recency and popularity (and can be paged).
@@ -57,11 +82,13 @@ _CHUNK = 500
 
 
 def _row_of(paper: Paper) -> dict:
+    """A paper's stored text fields; titles, abstracts, authors and keywords are cleaned
+    (TeX decoded, normalised: bot.core.text.clean_field) whatever source they came from."""
     return {
-        "title": paper.title,
-        "abstract": paper.abstract,
-        "authors": ", ".join(paper.authors),
-        "keywords": ", ".join(paper.keywords),
+        "title": text.clean_field(paper.title),
+        "abstract": text.clean_field(paper.abstract, keep_lines=True),
+        "authors": ", ".join(filter(None, (text.clean_field(a) for a in paper.authors))),
+        "keywords": ", ".join(filter(None, (text.clean_field(k) for k in paper.keywords))),
         "categories": " ".join(paper.categories),
         "published": paper.published,
         "updated": paper.updated,
@@ -166,6 +193,9 @@ class Store(TopicsMixin, DigestsMixin):
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute("PRAGMA foreign_keys=ON")
         conn.execute("PRAGMA busy_timeout=30000")
+        # What the search index is given for each field (see bot.core.text and KEY).
+        conn.create_function("index_text", 1, text.index_text, deterministic=True)
+        conn.create_function("category_text", 1, text.category_text, deterministic=True)
         return conn
 
     @property
@@ -191,12 +221,16 @@ class Store(TopicsMixin, DigestsMixin):
         self.db.execute("INSERT OR IGNORE INTO meta VALUES ('index_stale', '1')")
 
     def index_is_stale(self) -> bool:
-        return bool(self.db.execute("SELECT 1 FROM meta WHERE key = 'index_stale'").fetchone())
+        """True when an import left the index unbuilt, or it was built by another version of
+        bot.core.text (a contentless index can only be updated with what it was given)."""
+        rows = dict(self.db.execute("SELECT key, value FROM meta").fetchall())
+        return "index_stale" in rows or rows.get("index_version", INDEX_VERSION) != INDEX_VERSION
 
     def rebuild_index(self) -> None:
         """Rebuild the search index from the papers table in one pass (after a bulk import)."""
         conn = self.db.conn
         config = "INSERT INTO papers_fts(papers_fts, rank) VALUES(?, ?)"
+        self._mark_index_stale()
         # A large pending-terms buffer and no merging while building: fewer, larger segments,
         # each written once. At a million papers: 42 s against 65 s with the defaults.
         with conn:
@@ -204,10 +238,13 @@ class Store(TopicsMixin, DigestsMixin):
             conn.execute(config, ("automerge", 0))
             conn.execute(config, ("crisismerge", 64))
         with conn:
-            conn.execute("INSERT INTO papers_fts(papers_fts) VALUES('rebuild')")
+            conn.execute("INSERT INTO papers_fts(papers_fts) VALUES('delete-all')")
+            conn.execute("INSERT INTO titles_exact(titles_exact) VALUES('delete-all')")
+            self._index_where("1")
             conn.execute(config, ("automerge", 4))
             conn.execute(config, ("crisismerge", 16))
             conn.execute("DELETE FROM meta WHERE key = 'index_stale'")
+            conn.execute("INSERT OR REPLACE INTO meta VALUES ('index_version', ?)", [INDEX_VERSION])
         # Merges during the build leave free pages behind; give them back to the disk.
         # executescript steps it to the end; execute() would free a single page.
         conn.executescript("PRAGMA incremental_vacuum;")
@@ -327,10 +364,22 @@ class Store(TopicsMixin, DigestsMixin):
         if not index:
             return
         # One writer at a time, so the new rows are exactly those numbered after `before`.
+        self._index_where("n > ?", (before,))
+
+    def _index_where(self, where: str, params: tuple = (), command: str = "") -> None:
+        """Index (or with command 'delete', unindex) the papers rows matching `where`, as they
+        are now: a contentless index is told exactly what to forget."""
+        conn = self.db.conn
+        verb, columns = ("'delete', ", "titles_exact, ") if command else ("", "")
         conn.execute(
-            f"INSERT INTO papers_fts (rowid, {', '.join(FTS_FIELDS)}) "
-            f"SELECT n, {', '.join(FTS_FIELDS)} FROM papers WHERE n > ?",
-            (before,),
+            f"INSERT INTO papers_fts ({'papers_fts, ' if command else ''}{_FTS_COLUMNS}) "
+            f"SELECT {verb}{_INDEXED} FROM papers WHERE {where}",
+            params,
+        )
+        conn.execute(
+            f"INSERT INTO titles_exact ({columns}rowid, title) "
+            f"SELECT {verb}{KEY}, index_text(title) FROM papers WHERE {where}",
+            params,
         )
 
     def _update_changed(self, existing: dict[str, dict], rows: list[dict], index: bool) -> None:
@@ -338,21 +387,15 @@ class Store(TopicsMixin, DigestsMixin):
         fields = (*TEXT_FIELDS, *COUNT_FIELDS)
         for row in rows:
             old = existing[row["id"]]
-            if index and any(row.get(k) != old.get(k) for k in FTS_FIELDS):
-                conn.execute(
-                    f"INSERT INTO papers_fts (papers_fts, rowid, {', '.join(FTS_FIELDS)}) "
-                    f"VALUES ('delete', ?, ?, ?, ?, ?)",
-                    (old["n"], *(old[k] for k in FTS_FIELDS)),
-                )
-                conn.execute(
-                    f"INSERT INTO papers_fts (rowid, {', '.join(FTS_FIELDS)}) "
-                    "VALUES (?, ?, ?, ?, ?)",
-                    (old["n"], *(row[k] for k in FTS_FIELDS)),
-                )
+            reindex = index and any(row.get(k) != old.get(k) for k in _REINDEX_FIELDS)
+            if reindex:
+                self._index_where("n = ?", (old["n"],), command="delete")
             conn.execute(
                 f"UPDATE papers SET {', '.join(f'{k} = ?' for k in fields)} WHERE n = ?",
                 (*(row.get(k) for k in fields), old["n"]),
             )
+            if reindex:
+                self._index_where("n = ?", (old["n"],))
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -399,42 +442,70 @@ class Store(TopicsMixin, DigestsMixin):
             )
         )
 
-    def search(self, match: str, limit: int, offset: int = 0, now: datetime | None = None):
+    def search(
+        self,
+        match: str,
+        limit: int,
+        offset: int = 0,
+        now: datetime | None = None,
+        *,
+        literal: str | None = None,
+    ) -> list[tuple[StoredPaper, float]]:
         """Papers matching an FTS5 expression, best first, as (StoredPaper, score) pairs.
 
-        Stages keep common words fast: FTS5 walks the matches newest first and scores only
-        the first SEARCH_WINDOW of them with bm25; the BLEND_POOL best of those are ranked by
-        bm25 lifted by up to a quarter each for recency and popularity (a lift of at most
-        1.5 rarely carries a paper from below the pool into a page of results). A query
-        matching fewer papers than the window is ranked over all its matches.
+        Stages keep common words fast: FTS5 walks the matches newest first by publication date
+        (the index's rowid is a date key) and scores only the first SEARCH_WINDOW of them with
+        bm25, plus EXACT_WEIGHT times the bm25 of `literal` (the words as typed) over unstemmed
+        titles; the BLEND_POOL best of those are ranked by that relevance lifted by up to a
+        quarter each for recency and popularity. The score returned is the one ranked by.
+        A query matching fewer papers than the window is ranked over all its matches.
+        With no `literal` (a query of filters only) the newest matches come first, score 0.
         """
         today = (now or utcnow()).date().isoformat()
-        sql = f"""
-            WITH hits AS (
-                SELECT * FROM (
-                    SELECT rowid AS n, bm25(papers_fts, {FTS_WEIGHTS}) AS bm
-                    FROM papers_fts WHERE papers_fts MATCH :match
-                    ORDER BY rowid DESC LIMIT :window
-                ) ORDER BY bm LIMIT :pool
-            )
-            SELECT {_SELECT}, -hits.bm AS relevance
-            FROM hits JOIN papers p ON p.n = hits.n
-            ORDER BY hits.bm * (1
-                + 0.25 / (1 + max(0, julianday(:today) - julianday(coalesce(p.published,
-                    substr(p.first_seen, 1, 10)))) / 180.0)
-                + 0.25 * (coalesce(p.upvotes, 0) + coalesce(p.stars, 0) / 10.0)
-                    / (coalesce(p.upvotes, 0) + coalesce(p.stars, 0) / 10.0 + 50))
-            LIMIT :limit OFFSET :offset
-        """
         params = {
             "match": match,
+            "literal": literal,
             "today": today,
             "limit": limit,
             "offset": offset,
             "window": SEARCH_WINDOW,
             "pool": BLEND_POOL,
+            "exact_weight": EXACT_WEIGHT,
         }
-        return [(stored_of(row), row["relevance"]) for row in self._search_rows(sql, params)]
+        window = f"""
+            win AS MATERIALIZED (
+                SELECT rowid AS k, bm25(papers_fts, {FTS_WEIGHTS}) AS bm
+                FROM papers_fts WHERE papers_fts MATCH :match
+                ORDER BY rowid DESC LIMIT :window
+            )"""
+        if literal is None:
+            sql = f"""
+                WITH {window}
+                SELECT {_SELECT}, 0.0 AS score FROM win JOIN papers p ON p.n = win.k & {N_OF_KEY}
+                ORDER BY win.k DESC LIMIT :limit OFFSET :offset
+            """
+        else:
+            sql = f"""
+                WITH {window},
+                exact AS MATERIALIZED (
+                    SELECT rowid AS k, bm25(titles_exact) AS bx FROM titles_exact
+                    WHERE titles_exact MATCH :literal AND rowid >= (SELECT min(k) FROM win)
+                ),
+                pool AS (
+                    SELECT win.k, win.bm + :exact_weight * coalesce(exact.bx, 0) AS bm
+                    FROM win LEFT JOIN exact ON exact.k = win.k
+                    ORDER BY bm LIMIT :pool
+                )
+                SELECT {_SELECT}, -pool.bm * (1
+                    + 0.25 / (1 + max(0, julianday(:today) - julianday(coalesce(p.published,
+                        substr(p.first_seen, 1, 10)))) / 180.0)
+                    + 0.25 * (coalesce(p.upvotes, 0) + coalesce(p.stars, 0) / 10.0)
+                        / (coalesce(p.upvotes, 0) + coalesce(p.stars, 0) / 10.0 + 50)) AS score
+                FROM pool JOIN papers p ON p.n = pool.k & {N_OF_KEY}
+                ORDER BY score DESC, pool.k DESC
+                LIMIT :limit OFFSET :offset
+            """
+        return [(stored_of(row), row["score"]) for row in self._search_rows(sql, params)]
 
     def count_matches(self, match: str) -> int:
         sql = "SELECT count(*) FROM papers_fts WHERE papers_fts MATCH ?"

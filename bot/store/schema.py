@@ -148,3 +148,27 @@ def drop_first_seen_index(db):
     # first_seen only grows with n (Store.upsert_rows sees to it), so "first stored since"
     # is found by a binary search over n instead: the index cost 4% of the store's size.
     db.execute("DROP INDEX papers_first_seen")
+
+
+@migrations(name="0006_search_index_search")
+def search_index(db):
+    # The index holds what `bot.core.text.index_text` makes of each field (symbol terms,
+    # joined compounds, CJK character pairs), not the stored text, so it keeps no content of
+    # its own (content=''). Its rowid is a date key, (days since 1970 of `published`) << 32 | n,
+    # so "the newest matches" walks the calendar, whatever order papers were stored in.
+    # `categories` holds one token per category (`cs.RO` → `csro`) for `cat:` filters.
+    # `titles_exact` indexes titles without stemming, so the exact word form ranks first.
+    # Store() sees the index marked stale and rebuilds both from the papers table.
+    db.executescript(
+        """
+        DROP TABLE papers_fts;
+        CREATE VIRTUAL TABLE papers_fts USING fts5(
+            title, keywords, abstract, authors, categories,
+            content='', tokenize='porter unicode61 remove_diacritics 2'
+        );
+        CREATE VIRTUAL TABLE titles_exact USING fts5(
+            title, content='', tokenize='unicode61 remove_diacritics 2'
+        );
+        INSERT OR IGNORE INTO meta VALUES ('index_stale', '1');
+        """
+    )
