@@ -207,9 +207,12 @@ def to_fts(query: Query) -> str:
 
 
 def literal_fts(query: Query) -> str | None:
-    """Any of the words as typed (no acronym expansion), for an exact-word index of titles;
+    """Any of the words as typed (no acronym expansion), and all of them as one phrase, for an
+    exact-word index of titles (a title holding more of them, or all in a row, scores higher);
     None for a query of filters only."""
     options = [p for term in query.include for p in _spellings(term)]
+    if len(query.include) > 1:
+        options.append(_phrase(" ".join(query.include)))
     return " OR ".join(dict.fromkeys(options)) or None
 
 
