@@ -60,7 +60,7 @@ class Judged:
 LLM = r"\bllms?\b|large language models?"
 RAG = r"\brag\b|retrieval[- ]augmented"
 VLM = r"\bvlms?\b|vision[- ]language models?"
-MOE = r"\bmoe\b|mixture[- ]of[- ]experts"
+MOE = r"\bmoe\b|mixture[- ]of[- ]experts?"
 VIT = r"\bvits?\b|vision transformers?"
 GS = r"gaussian splatting|\b3dgs\b"
 COT = r"\bcot\b|chain[- ]of[- ]thought"

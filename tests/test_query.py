@@ -80,6 +80,8 @@ def test_to_fts(typed, fts):
 
 
 def test_literal_holds_the_words_as_typed_without_expansions():
-    assert q.literal_fts(q.parse("ocr")) == '"ocr"'
-    assert q.literal_fts(q.parse("u-net seg")) == '"u net" OR "unet" OR "seg"'
-    assert q.literal_fts(q.parse("cat:cs.RO")) is None
+    assert q.literal_words(q.parse("ocr")) == [" ocr"]
+    assert q.literal_words(q.parse("u-net seg")) == [" u", " net", " seg", " u net seg"]
+    assert q.literal_words(q.parse("中文")) == ["中文"]
+    assert q.literal_words(q.parse("cat:cs.RO")) == []
+    assert q.literal_words(q.parse("C++ .NET")) == [" c++", " net", " c++ net"]

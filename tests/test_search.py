@@ -321,7 +321,6 @@ def test_changed_date_and_title_move_the_paper_in_the_index(store):
     assert ids(search(store, "new", now=NOW)) == ["2606.38001"]
     assert ids(search(store, "old", now=NOW)) == []
     store.db.execute("INSERT INTO papers_fts(papers_fts) VALUES('integrity-check')")
-    store.db.execute("INSERT INTO titles_exact(titles_exact) VALUES('integrity-check')")
 
 
 def test_an_index_built_by_another_text_version_is_rebuilt_at_start(tmp_path, seed_sightings):
@@ -341,3 +340,14 @@ def test_files_read_counts_no_tex_lines_as_bad():
     stream = io.BufferedReader(io.BytesIO(json.dumps(SNAPSHOT_RECORD).encode() + b"\n"))
     assert [s.paper.id for s in files.read(stream, report)] == ["0911.0042"]
     assert not report.skipped
+
+
+def test_a_topic_is_the_same_grammar_and_text_as_a_search(robots):
+    from bot.core.commands import Handlers, Who, parse
+
+    handlers, who = Handlers(robots), Who("T1", "U1")
+    reply = handlers.handle(parse("subscribe cat:cs.RO grasping"), who)
+    assert "2 stored papers" in reply.text
+    reply = handlers.handle(parse("subscribe R&amp;D"), who)  # as Slack sends `R&D`
+    assert "“r&d”" in reply.text
+    assert robots.topics("T1", "U1") == ["cat:cs.ro grasping", "r&d"]

@@ -206,14 +206,21 @@ def to_fts(query: Query) -> str:
     return expression
 
 
-def literal_fts(query: Query) -> str | None:
-    """Any of the words as typed (no acronym expansion), and all of them as one phrase, for an
-    exact-word index of titles (a title holding more of them, or all in a row, scores higher);
-    None for a query of filters only."""
-    options = [p for term in query.include for p in _spellings(term)]
-    if len(query.include) > 1:
-        options.append(_phrase(" ".join(query.include)))
-    return " OR ".join(dict.fromkeys(options)) or None
+def literal_words(query: Query) -> list[str]:
+    """What a title holding the query's words as typed contains, lower case, punctuation as
+    spaces: each word at a word start (` learning`; CJK words anywhere), then all the words in
+    a row when there are several (` object detection`). Acronyms are not expanded, words not
+    stemmed: the store lifts such titles above expansion-only and stem-only matches."""
+    words = [
+        part
+        for term in query.include
+        for word in term.split()
+        for part in ([word.lstrip(".")] if word in text.SYMBOLS else re.findall(r"[^\W_]+", word))
+    ]
+    found = [w if text.is_cjk(w) else " " + w for w in words]
+    if len(words) > 1:
+        found.append(" " + " ".join(words))
+    return list(dict.fromkeys(found))
 
 
 # Multi-word long forms by their first word, longest first.

@@ -31,7 +31,8 @@ def search(
         limit=limit + 1,
         offset=offset,
         now=now,
-        literal=q.literal_fts(parsed),
+        literals=q.literal_words(parsed),
+        newest=parsed.filters_only,
     )
     papers = [StoredPaper(p.paper, p.popularity, p.first_seen, score) for p, score in rows[:limit]]
     return SearchResult(parsed, papers, offset, limit, has_more=len(rows) > limit)

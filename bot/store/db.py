@@ -7,7 +7,7 @@ Bolt's worker threads and the scheduler can read in parallel while one of them w
 import sqlite3
 import threading
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -45,10 +45,13 @@ FTS_FIELDS = ("title", "keywords", "abstract", "authors", "categories")
 # bm25 weights in FTS column order: a word in the title counts ten abstract words;
 # categories only filter.
 FTS_WEIGHTS = "10.0, 4.0, 1.0, 2.0, 0.0"
-# A title holding the query's words in the form typed (not only their stem) adds this many
-# times its bm25 over an unstemmed index of titles: literal words outrank acronym expansions
-# and stem-only matches (docs/BENCHMARKS.md, relevance).
-EXACT_WEIGHT = 6.0
+# A title holding all the query's words as typed (not only their stems, not only an acronym's
+# expansion) lifts its paper by this much (a share of it for some of the words): literal
+# matches outrank expansion-only and stem-only ones (docs/BENCHMARKS.md, relevance).
+LITERAL_LIFT = 1.0
+MAX_LITERALS = 12
+# Punctuation read as spaces when looking for the query's words in a title.
+_TITLE_PUNCTUATION = "-:()[],.;/\"'?!"
 # Bumped whenever bot.core.text changes what is indexed: the index is then rebuilt at start.
 INDEX_VERSION = "1"
 # The index's rowid: days since 1970 of the publication date (else the day first stored),
@@ -67,7 +70,7 @@ _INDEXED = (
     "index_text(authors), category_text(categories)"
 )
 _FTS_COLUMNS = "rowid, " + ", ".join(FTS_FIELDS)
-_REINDEX_FIELDS = (*FTS_FIELDS, "published", "first_seen")
+_REINDEX_FIELDS = ("title", "keywords", "abstract", "authors", "categories", "published")
 # How many of the newest matches a query ranks (see Store.search; docs/BENCHMARKS.md).
 SEARCH_WINDOW = 1000
 # How many of those, best by bm25, are ranked with recency and popularity (and can be paged).
@@ -239,7 +242,6 @@ class Store(TopicsMixin, DigestsMixin):
             conn.execute(config, ("crisismerge", 64))
         with conn:
             conn.execute("INSERT INTO papers_fts(papers_fts) VALUES('delete-all')")
-            conn.execute("INSERT INTO titles_exact(titles_exact) VALUES('delete-all')")
             self._index_where("1")
             conn.execute(config, ("automerge", 4))
             conn.execute(config, ("crisismerge", 16))
@@ -369,16 +371,10 @@ class Store(TopicsMixin, DigestsMixin):
     def _index_where(self, where: str, params: tuple = (), command: str = "") -> None:
         """Index (or with command 'delete', unindex) the papers rows matching `where`, as they
         are now: a contentless index is told exactly what to forget."""
-        conn = self.db.conn
-        verb, columns = ("'delete', ", "titles_exact, ") if command else ("", "")
-        conn.execute(
-            f"INSERT INTO papers_fts ({'papers_fts, ' if command else ''}{_FTS_COLUMNS}) "
+        column, verb = ("papers_fts, ", "'delete', ") if command else ("", "")
+        self.db.conn.execute(
+            f"INSERT INTO papers_fts ({column}{_FTS_COLUMNS}) "
             f"SELECT {verb}{_INDEXED} FROM papers WHERE {where}",
-            params,
-        )
-        conn.execute(
-            f"INSERT INTO titles_exact ({columns}rowid, title) "
-            f"SELECT {verb}{KEY}, index_text(title) FROM papers WHERE {where}",
             params,
         )
 
@@ -449,60 +445,63 @@ class Store(TopicsMixin, DigestsMixin):
         offset: int = 0,
         now: datetime | None = None,
         *,
-        literal: str | None = None,
+        literals: Sequence[str] = (),
+        newest: bool = False,
     ) -> list[tuple[StoredPaper, float]]:
         """Papers matching an FTS5 expression, best first, as (StoredPaper, score) pairs.
 
         Stages keep common words fast: FTS5 walks the matches newest first by publication date
         (the index's rowid is a date key) and scores only the first SEARCH_WINDOW of them with
-        bm25, plus EXACT_WEIGHT times the bm25 of `literal` (the words as typed) over unstemmed
-        titles; the BLEND_POOL best of those are ranked by that relevance lifted by up to a
-        quarter each for recency and popularity. The score returned is the one ranked by.
-        A query matching fewer papers than the window is ranked over all its matches.
-        With no `literal` (a query of filters only) the newest matches come first, score 0.
+        bm25; the BLEND_POOL best of those are ranked by bm25 lifted by up to a quarter each
+        for recency and popularity, and by up to LITERAL_LIFT for the share of `literals`
+        (lower-case words as typed, `bot.core.query.literal_words`) the title holds at a word
+        start. The score returned is the one ranked by. A query matching fewer papers than the
+        window is ranked over all its matches. With `newest` (a query of filters only) the
+        newest matches come first, with score 0.
         """
         today = (now or utcnow()).date().isoformat()
+        literals = list(literals)[:MAX_LITERALS]
         params = {
             "match": match,
-            "literal": literal,
             "today": today,
             "limit": limit,
             "offset": offset,
             "window": SEARCH_WINDOW,
             "pool": BLEND_POOL,
-            "exact_weight": EXACT_WEIGHT,
+            "lift": LITERAL_LIFT / max(1, len(literals)),
+            **{f"w{i}": word for i, word in enumerate(literals)},
         }
         window = f"""
-            win AS MATERIALIZED (
-                SELECT rowid AS k, bm25(papers_fts, {FTS_WEIGHTS}) AS bm
-                FROM papers_fts WHERE papers_fts MATCH :match
-                ORDER BY rowid DESC LIMIT :window
-            )"""
-        if literal is None:
+            SELECT rowid AS k, bm25(papers_fts, {FTS_WEIGHTS}) AS bm
+            FROM papers_fts WHERE papers_fts MATCH :match
+            ORDER BY rowid DESC LIMIT :window"""
+        if newest:
             sql = f"""
-                WITH {window}
-                SELECT {_SELECT}, 0.0 AS score FROM win JOIN papers p ON p.n = win.k & {N_OF_KEY}
+                SELECT {_SELECT}, 0.0 AS score
+                FROM ({window}) AS win JOIN papers p ON p.n = win.k & {N_OF_KEY}
                 ORDER BY win.k DESC LIMIT :limit OFFSET :offset
             """
         else:
+            # The title in lower case, punctuation as spaces, with a space in front: a word
+            # starts wherever " word" is found in it.
+            spaced = "lower(p.title)"
+            for mark in _TITLE_PUNCTUATION:
+                spaced = f"replace({spaced}, '{mark.replace(chr(39), chr(39) * 2)}', ' ')"
+            found = " + ".join(f"(instr(t.spaced, :w{i}) > 0)" for i in range(len(literals)))
             sql = f"""
-                WITH {window},
-                exact AS MATERIALIZED (
-                    SELECT rowid AS k, bm25(titles_exact) AS bx FROM titles_exact
-                    WHERE titles_exact MATCH :literal AND rowid >= (SELECT min(k) FROM win)
-                ),
-                pool AS (
-                    SELECT win.k, win.bm + :exact_weight * coalesce(exact.bx, 0) AS bm
-                    FROM win LEFT JOIN exact ON exact.k = win.k
-                    ORDER BY bm LIMIT :pool
+                WITH pool AS (SELECT * FROM ({window}) ORDER BY bm LIMIT :pool),
+                titled AS (
+                    SELECT p.*, pool.k, pool.bm, ' ' || {spaced} AS spaced
+                    FROM pool JOIN papers p ON p.n = pool.k & {N_OF_KEY}
                 )
-                SELECT {_SELECT}, -pool.bm * (1
-                    + 0.25 / (1 + max(0, julianday(:today) - julianday(coalesce(p.published,
-                        substr(p.first_seen, 1, 10)))) / 180.0)
-                    + 0.25 * (coalesce(p.upvotes, 0) + coalesce(p.stars, 0) / 10.0)
-                        / (coalesce(p.upvotes, 0) + coalesce(p.stars, 0) / 10.0 + 50)) AS score
-                FROM pool JOIN papers p ON p.n = pool.k & {N_OF_KEY}
-                ORDER BY score DESC, pool.k DESC
+                SELECT {_SELECT.replace("p.", "t.")}, -t.bm * (1
+                    + 0.25 / (1 + max(0, julianday(:today) - julianday(coalesce(t.published,
+                        substr(t.first_seen, 1, 10)))) / 180.0)
+                    + 0.25 * (coalesce(t.upvotes, 0) + coalesce(t.stars, 0) / 10.0)
+                        / (coalesce(t.upvotes, 0) + coalesce(t.stars, 0) / 10.0 + 50)
+                    + :lift * ({found or "0"})) AS score
+                FROM titled t
+                ORDER BY score DESC, t.k DESC
                 LIMIT :limit OFFSET :offset
             """
         return [(stored_of(row), row["score"]) for row in self._search_rows(sql, params)]

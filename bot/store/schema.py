@@ -157,17 +157,13 @@ def search_index(db):
     # its own (content=''). Its rowid is a date key, (days since 1970 of `published`) << 32 | n,
     # so "the newest matches" walks the calendar, whatever order papers were stored in.
     # `categories` holds one token per category (`cs.RO` → `csro`) for `cat:` filters.
-    # `titles_exact` indexes titles without stemming, so the exact word form ranks first.
-    # Store() sees the index marked stale and rebuilds both from the papers table.
+    # Store() sees the index marked stale and rebuilds it from the papers table.
     db.executescript(
         """
         DROP TABLE papers_fts;
         CREATE VIRTUAL TABLE papers_fts USING fts5(
             title, keywords, abstract, authors, categories,
             content='', tokenize='porter unicode61 remove_diacritics 2'
-        );
-        CREATE VIRTUAL TABLE titles_exact USING fts5(
-            title, content='', tokenize='unicode61 remove_diacritics 2'
         );
         INSERT OR IGNORE INTO meta VALUES ('index_stale', '1');
         """
