@@ -25,6 +25,9 @@ _QUOTES = str.maketrans(
         **dict.fromkeys("\u2010\u2011", "-"),  # Unicode hyphens are hyphens anywhere
     }
 )
+_TRANSLATED = re.compile(
+    "[" + "".join(chr(c) for c in (*_INVISIBLE, *_QUOTES)).replace("-", "\\-") + "]"
+)
 # A minus sign or dash that starts a word is a `-` (an exclusion in a query).
 _DASHES = "\u2012\u2013\u2014\u2015\u2212\ufe63\uff0d"
 _DASH_AT_WORD_START = re.compile(f"(?<!\\S)[{_DASHES}](?=\\S)")
@@ -38,7 +41,8 @@ def normalize(text: str) -> str:
     if "&" in text:
         text = _ENTITY.sub(lambda m: _ENTITIES[m[1]], text)
     if not text.isascii():
-        text = text.translate(_INVISIBLE).translate(_QUOTES)
+        if _TRANSLATED.search(text):  # str.translate is slow on text it would not change
+            text = text.translate(_INVISIBLE).translate(_QUOTES)
         text = unicodedata.normalize("NFKC", text)
         if any(dash in text for dash in _DASHES):
             text = _DASH_AT_WORD_START.sub("-", text)
@@ -70,10 +74,10 @@ def detex(text: str) -> str:
 
 def clean_field(text: str, *, keep_lines: bool = False) -> str:
     """A title, abstract or author name as stored: TeX decoded, normalised, spaces squeezed
-    (paragraph breaks kept with `keep_lines`)."""
+    (with `keep_lines`, for abstracts, only stripped: their line breaks are the source's)."""
     text = normalize(detex(text))
-    if keep_lines:
-        return "\n".join(" ".join(line.split()) for line in text.splitlines() if line.strip())
+    if keep_lines or ("  " not in text and "\n" not in text and "\t" not in text):
+        return text.strip()  # most titles and names: one line, single spaces
     return " ".join(text.split())
 
 
