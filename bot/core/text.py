@@ -2,8 +2,8 @@
 
 `normalize` makes typed, pasted and Slack-escaped text comparable (quotes, dashes, ligatures,
 invisible characters, `&amp;`); `detex` decodes TeX in titles, abstracts and authors; `index_text`
-is what the FTS5 tokenizer is given for a document field and `query_tokens` what a query word
-becomes, so that `c++`, `u-net`/`unet` and Chinese or Japanese words meet on both sides.
+is what the FTS5 tokenizer is given for a document field, and `bot.core.query` turns query words
+into the same tokens, so that `c++`, `u-net`/`unet` and Chinese or Japanese words meet.
 """
 
 import re
