@@ -18,7 +18,7 @@ from bot.errors import BadQuery
         ('diffusion -"video generation"', ("diffusion",), ("video generation",), (), ()),
         ("diffusion −video", ("diffusion",), ("video",), (), ()),  # U+2212 minus
         ("“scene text”", ("scene text",), (), (), ()),
-        ("Q&amp;A", ("q a",), (), (), ()),  # Slack's escaping, decoded
+        ("Q&amp;A", ("q&a",), (), (), ()),  # Slack's escaping, decoded
         ("c++ c# f# .NET", ("c++", "c#", "f#", ".net"), (), (), ()),
         ("U-Net", ("u-net",), (), (), ()),
         ("cat:cs.RO -robot", (), ("robot",), ("cs.RO",), ()),
@@ -58,6 +58,8 @@ W = q.WORD_COLUMNS
     ("typed", "fts"),
     [
         ("c++", f'{W} : ("cplusplus")'),
+        ("Q&A", f'{W} : ("q a")'),
+        ("c++,", f'{W} : ("cplusplus")'),
         ("c#", f'{W} : ("csharp")'),
         ("f#", f'{W} : ("fsharp")'),
         (".net", f'{W} : ("dotnet")'),

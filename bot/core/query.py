@@ -21,8 +21,9 @@ MAX_CHARS = 500
 WORD_COLUMNS = "{title keywords abstract authors}"
 _TOKEN = re.compile(r'(-?)(?:(cat|category|author|au):)?"([^"]*)"?|(\S+)', re.IGNORECASE)
 _FIELD = re.compile(r"^(cat|category|author|au):(.+)$", re.IGNORECASE)
-# What a term keeps: symbol terms, and runs of letters and digits joined by hyphens.
-_TERM_WORD = re.compile(r"\.net(?!\w)|[^\W_]+(?:\+\+|#)?(?:-[^\W_]+)*")
+# What a term keeps: symbol terms, and runs of letters and digits joined by `-`, `&` or `'`
+# (`u-net`, `q&a`, `don't`: shown as typed, searched as their words).
+_TERM_WORD = re.compile(r"\.net(?!\w)|[^\W_]+(?:\+\+|#)?(?:[-&'][^\W_]+)*")
 _BARE_CATEGORY = re.compile(
     r"^(cs|math|stat|eess|econ|q-bio|q-fin|physics|astro-ph|cond-mat|nlin)\.[a-z][a-z-]*$",
     re.IGNORECASE,
@@ -134,11 +135,7 @@ def _tokens(term: str) -> tuple[list[str], bool]:
     """
     pieces: list[str] = []
     for word in term.split():
-        mapped = text.symbols(word).strip()
-        if mapped != word:
-            pieces.extend(mapped.split())
-            continue
-        for part in re.findall(r"[^\W_]+", word):
+        for part in re.findall(r"[^\W_]+", text.symbols(word)):
             pieces.extend(p for p in _PIECE.split(part) if p)
     tokens: list[str] = []
     prefix = False
