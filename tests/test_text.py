@@ -71,5 +71,8 @@ def test_index_text(field, indexed):
 
 
 def test_category_text_has_one_token_per_category_and_archive():
-    assert text.category_text("cs.RO cs.CV math-ph") == "csro cs cscv mathph"
-    assert text.category_token("cond-mat.stat-mech") == "condmatstatmech"
+    assert text.category_text("cs.RO cs.CV math-ph") == (
+        "arxivcatcsro arxivcatcs arxivcatcscv arxivcatmathph"
+    )
+    assert text.category_token("cond-mat.stat-mech") == "arxivcatcondmatstatmech"
+    assert text.category_token("..") == ""

@@ -17,8 +17,6 @@ from bot.errors import BadQuery
 
 MAX_TERMS = 12
 MAX_CHARS = 500
-# The FTS5 columns words are looked for in; `categories` only answers `cat:` filters.
-WORD_COLUMNS = "{title keywords abstract authors}"
 _TOKEN = re.compile(r'(-?)(?:(cat|category|author|au):)?"([^"]*)"?|(\S+)', re.IGNORECASE)
 _FIELD = re.compile(r"^(cat|category|author|au):(.+)$", re.IGNORECASE)
 # What a term keeps: symbol terms, and runs of letters and digits joined by `-`, `&` or `'`
@@ -181,25 +179,24 @@ def _group(options: list[str]) -> str:
 
 
 def _filters(query: Query) -> list[str]:
-    parts = [f'{{categories}} : "{text.category_token(c)}"' for c in query.categories]
+    parts = [f'"{text.category_token(c)}"' for c in query.categories]
     parts += [f"{{authors}} : {_phrase(a)}" for a in query.authors]
     return parts
 
 
 def to_fts(query: Query) -> str:
     """The FTS5 MATCH expression for a parsed query (columns as in the store's `papers_fts`)."""
-    parts = []
     terms = _with_long_forms(list(query.include))
+    filters = _filters(query)
     if terms:
         words = " AND ".join(_group(_alternatives(t)) for t in terms)
         for term in query.exclude:
             words += f" NOT {_group(_spellings(term))}"
-        parts.append(f"{WORD_COLUMNS} : ({words})")
-    parts += _filters(query)
-    expression = " AND ".join(parts)
-    if not terms and query.exclude:
-        expression = f"({expression}) NOT {WORD_COLUMNS} : ("
-        expression += " OR ".join(_group(_spellings(t)) for t in query.exclude) + ")"
+        return " AND ".join([f"({words})", *filters]) if filters else words
+    expression = " AND ".join(filters)
+    if query.exclude:
+        excluded = " OR ".join(_group(_spellings(t)) for t in query.exclude)
+        expression = f"({expression}) NOT ({excluded})"
     return expression
 
 

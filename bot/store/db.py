@@ -51,9 +51,9 @@ FTS_WEIGHTS = "10.0, 4.0, 1.0, 2.0, 0.0"
 LITERAL_LIFT = 1.0
 MAX_LITERALS = 12
 # Punctuation read as spaces when looking for the query's words in a title.
-_TITLE_PUNCTUATION = "-:()[],.;/\"'?!&"
+_TITLE_PUNCTUATION = "-:(),./&'"
 # Bumped whenever bot.core.text changes what is indexed: the index is then rebuilt at start.
-INDEX_VERSION = "1"
+INDEX_VERSION = "2"
 # The index's rowid: days since 1970 of the publication date (else the day first stored),
 # shifted left 32 bits, or'ed with n. "Newest matches" then follow the calendar.
 _DAY = (
