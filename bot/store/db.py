@@ -499,28 +499,20 @@ class Store(TopicsMixin, DigestsMixin):
             # The title in lower case with a space in front: a word starts wherever " word" or
             # "-word" is found in it. (Replacing all punctuation by spaces cost 0.5 ms a query.)
             found = " + ".join(
-                f"(instr(spaced, :w{i}) + instr(spaced, :h{i}) > 0)" for i in range(len(literals))
+                f"(instr(' ' || lower(p.title), :w{i}) + instr(lower(p.title), :h{i}) > 0)"
+                for i in range(len(literals))
             )
-            # Scored on a few columns of each pool paper; whole rows are read for the page only.
             sql = f"""
-                WITH pool AS (SELECT * FROM ({window}) ORDER BY bm LIMIT :pool),
-                facts AS MATERIALIZED (
-                    SELECT pool.k, pool.bm, p.published, p.first_seen, p.upvotes, p.stars,
-                        ' ' || lower(p.title) AS spaced
-                    FROM pool JOIN papers p ON p.n = pool.k & {N_OF_KEY}
-                ),
-                ranked AS (
-                    SELECT k, -bm * (1
-                        + 0.25 / (1 + max(0, julianday(:today) - julianday(coalesce(published,
-                            substr(first_seen, 1, 10)))) / 180.0)
-                        + 0.25 * (coalesce(upvotes, 0) + coalesce(stars, 0) / 10.0)
-                            / (coalesce(upvotes, 0) + coalesce(stars, 0) / 10.0 + 50)
-                        + :lift * ({found or "0"})) AS score
-                    FROM facts ORDER BY score DESC, k DESC LIMIT :limit OFFSET :offset
-                )
-                SELECT {_SELECT}, ranked.score
-                FROM ranked JOIN papers p ON p.n = ranked.k & {N_OF_KEY}
-                ORDER BY ranked.score DESC, ranked.k DESC
+                WITH pool AS (SELECT * FROM ({window}) ORDER BY bm LIMIT :pool)
+                SELECT {_SELECT}, -pool.bm * (1
+                    + 0.25 / (1 + max(0, julianday(:today) - julianday(coalesce(p.published,
+                        substr(p.first_seen, 1, 10)))) / 180.0)
+                    + 0.25 * (coalesce(p.upvotes, 0) + coalesce(p.stars, 0) / 10.0)
+                        / (coalesce(p.upvotes, 0) + coalesce(p.stars, 0) / 10.0 + 50)
+                    + :lift * ({found or "0"})) AS score
+                FROM pool JOIN papers p ON p.n = pool.k & {N_OF_KEY}
+                ORDER BY score DESC, pool.k DESC
+                LIMIT :limit OFFSET :offset
             """
         return [(stored_of(row), row["score"]) for row in self._search_rows(sql, params)]
 
