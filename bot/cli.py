@@ -258,7 +258,7 @@ def digest(channel_id: str | None, users: bool, dry_run: bool) -> None:
     settings = _settings()
     if channel_id and users:
         raise click.UsageError("--channel and --users do not go together.")
-    if not dry_run and not settings.bot_token:
+    if not dry_run and not settings.bot_token and not settings.oauth:
         raise click.ClickException(
             "SLACK_BOT_TOKEN is needed to post digests (--dry-run previews them without Slack)."
         )
@@ -266,8 +266,10 @@ def digest(channel_id: str | None, users: bool, dry_run: bool) -> None:
     client = None
     if not dry_run:
         from bot.slack.delivery import make_client
+        from bot.slack.installations import TeamClients
 
-        client = make_client(settings)
+        # Many workspaces: each team's digests go out with its own installation's token.
+        client = TeamClients(settings, store) if settings.oauth else make_client(settings)
     try:
         report = run_digests(
             settings, store, client, channel=channel_id, users=users, dry_run=dry_run

@@ -1,0 +1,196 @@
+"""End to end, many workspaces: the real `papers-bot run --http` installed by OAuth in two.
+
+The bot runs with SLACK_CLIENT_ID/SECRET and no bot token; the emulator issues OAuth codes
+and a bot token per workspace. Commands come in signed, as Slack sends them over HTTP.
+"""
+
+import json
+import re
+import sqlite3
+import time
+import urllib.parse
+
+import httpx
+import pytest
+
+from bot.slack.oauth import NOT_INSTALLED
+from tests.bot_process import SIGNING_SECRET, BotProcess, bot_env, free_port
+from tests.slack_emulator import SlackEmulator, signed_headers
+
+CLIENT_ID = "1111.2222"
+CLIENT_SECRET = "test-client-secret"
+
+
+@pytest.fixture
+def emu():
+    with SlackEmulator() as e:
+        e.client_id, e.client_secret = CLIENT_ID, CLIENT_SECRET
+        e.add_user("U1", tz="Europe/Paris", tz_offset=3600)
+        e.add_channel("C1", member=True)
+        yield e
+
+
+def oauth_env(emu, db, **extra) -> dict:
+    env = bot_env(
+        emu,
+        db,
+        SLACK_CLIENT_ID=CLIENT_ID,
+        SLACK_CLIENT_SECRET=CLIENT_SECRET,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        **extra,
+    )
+    env.pop("SLACK_BOT_TOKEN")
+    env.pop("SLACK_APP_TOKEN")
+    return env
+
+
+@pytest.fixture
+def bot(emu, seeded, tmp_path):
+    port = free_port()
+    process = BotProcess(
+        oauth_env(emu, seeded.path), "--http", "--port", str(port), log_path=tmp_path / "bot.log"
+    )
+    process.wait_http(port)
+    yield process, f"http://127.0.0.1:{port}"
+    process.stop()
+
+
+def begin_install(base: str) -> tuple[str, str]:
+    """GET /slack/install: the state in its Slack link, and the cookie it set."""
+    page = httpx.get(f"{base}/slack/install")
+    assert page.status_code == 200
+    link = re.search(r'href="(https://slack.com/oauth/v2/authorize[^"]+)"', page.text).group(1)
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(link.replace("&amp;", "&")).query)
+    assert CLIENT_ID in query["client_id"] and "chat:write" in query["scope"][0]
+    cookie = page.headers["set-cookie"].split(";")[0]
+    return query["state"][0], cookie
+
+
+def redirect(base: str, code: str, state: str, cookie: str) -> httpx.Response:
+    return httpx.get(
+        f"{base}/slack/oauth_redirect",
+        params={"code": code, "state": state},
+        headers={"Cookie": cookie},
+    )
+
+
+def install(emu, base: str, team: str) -> None:
+    state, cookie = begin_install(base)
+    done = redirect(base, emu.issue_oauth_code(team, f"Lab {team}"), state, cookie)
+    assert done.status_code == 200 and "is installed in Lab" in done.text, done.text
+
+
+def installations(db) -> list[tuple]:
+    with sqlite3.connect(db) as conn:
+        return conn.execute("SELECT team_id, user_id FROM installations ORDER BY 1, 2").fetchall()
+
+
+def command(emu, base: str, team: str, text: str) -> tuple[httpx.Response, str]:
+    url = emu.new_response_url()
+    form = {
+        "token": "legacy",
+        "team_id": team,
+        "team_domain": team.lower(),
+        "channel_id": "C1",
+        "channel_name": "papers",
+        "user_id": "U1",
+        "user_name": "ann",
+        "command": "/papers",
+        "text": text,
+        "api_app_id": "A0001",
+        "response_url": url,
+        "trigger_id": "1.2.3",
+    }
+    body = urllib.parse.urlencode(form).encode()
+    answer = httpx.post(
+        f"{base}/slack/events", content=body, headers=signed_headers(SIGNING_SECRET, body)
+    )
+    return answer, url
+
+
+def ask(emu, base: str, team: str, text: str) -> str:
+    response, url = command(emu, base, team, text)
+    assert response.status_code == 200
+    (answer,) = emu.response_posts(timeout=10, url=url)
+    return answer["text"]
+
+
+def event(base: str, team: str, payload: dict) -> httpx.Response:
+    body = json.dumps(
+        {
+            "type": "event_callback",
+            "team_id": team,
+            "api_app_id": "A0001",
+            "event": payload,
+            "event_id": f"Ev{time.monotonic_ns()}",
+            "event_time": int(time.time()),
+        }
+    ).encode()
+    headers = {**signed_headers(SIGNING_SECRET, body), "Content-Type": "application/json"}
+    return httpx.post(f"{base}/slack/events", content=body, headers=headers)
+
+
+def test_two_workspaces_installed_apart_and_one_uninstalled(emu, bot, seeded):
+    process, base = bot
+    install(emu, base, "TA")
+    install(emu, base, "TB")
+    assert installations(seeded.path) == [
+        ("TA", ""),
+        ("TA", "UINSTALLER"),
+        ("TB", ""),
+        ("TB", "UINSTALLER"),
+    ]
+
+    assert "diffusion" in ask(emu, base, "TA", "subscribe diffusion")
+    assert "ocr" in ask(emu, base, "TB", "subscribe ocr")
+    a_topics, b_topics = ask(emu, base, "TA", "topics"), ask(emu, base, "TB", "topics")
+    assert "diffusion" in a_topics and "ocr" not in a_topics
+    assert "ocr" in b_topics and "diffusion" not in b_topics
+    # Each workspace was answered with its own bot token (users.info for the time zone).
+    teams = {emu.team_of(c.token) for c in emu.calls("users.info")}
+    assert teams == {"TA", "TB"}
+    assert "PP-OCRv3" in ask(emu, base, "TA", "ocr")  # papers are shared; people are not
+
+    assert event(base, "TA", {"type": "app_uninstalled"}).status_code == 200
+    wait = time.monotonic() + 10
+    while ("TA", "") in installations(seeded.path) and time.monotonic() < wait:
+        time.sleep(0.1)
+    assert installations(seeded.path) == [("TB", ""), ("TB", "UINSTALLER")]
+    assert seeded.topics("TA", "U1") == [] and seeded.topics("TB", "U1") == ["ocr"]
+    assert ask(emu, base, "TA", "topics") == NOT_INSTALLED  # one line, nothing of TB's
+    assert "ocr" in ask(emu, base, "TB", "topics")  # the other workspace still works
+
+    assert event(base, "TB", {"type": "tokens_revoked", "tokens": {"bot": ["UBOT"]}}).is_success
+    wait = time.monotonic() + 10
+    while installations(seeded.path) and time.monotonic() < wait:
+        time.sleep(0.1)
+    assert installations(seeded.path) == []
+    assert seeded.topics("TB", "U1") == ["ocr"]  # a revoked token is not an uninstall
+    assert "Traceback" not in process.log
+
+
+def test_forged_replayed_and_refused_installs_write_nothing(emu, bot, seeded):
+    _, base = bot
+    state, cookie = begin_install(base)
+    forged = redirect(
+        base, emu.issue_oauth_code("TX"), "forged-state", "slack-app-oauth-state=forged-state"
+    )
+    assert forged.status_code == 401 and "install link is unknown" in forged.text
+    other_browser = redirect(base, emu.issue_oauth_code("TX"), state, "")
+    assert other_browser.status_code == 400 and "another browser" in other_browser.text
+
+    code = emu.issue_oauth_code("TX")
+    assert redirect(base, code, state, cookie).status_code == 200
+    replayed = redirect(base, emu.issue_oauth_code("TY"), state, cookie)
+    assert replayed.status_code == 401 and "used already" in replayed.text
+
+    state2, cookie2 = begin_install(base)
+    reused = redirect(base, code, state2, cookie2)  # a code is good once
+    assert reused.status_code == 401 and "refused the code" in reused.text
+    emu.client_secret = "rotated"  # oauth.v2.access refuses the app's credentials
+    state3, cookie3 = begin_install(base)
+    refused = redirect(base, emu.issue_oauth_code("TZ"), state3, cookie3)
+    assert refused.status_code == 401 and "Not installed" in refused.text
+    assert {t for t, _ in installations(seeded.path)} == {"TX"}
+    for page in (forged, other_browser, replayed, reused, refused):
+        assert "Traceback" not in page.text and page.text.count("<p>") == 1
