@@ -290,6 +290,8 @@ class SlackEmulator:
         self._known_ts: set[tuple[str, str]] = set()  # (channel, ts) usable as thread parents
         self._last_ts_us = 0
         self._connections: list[ServerConnection] = []
+        # The default bot token's scopes, sent as X-OAuth-Scopes (None: no such header).
+        self.bot_scopes: str | None = None
         self.client_id: str | None = None  # set both to check oauth.v2.access's credentials
         self.client_secret: str | None = None
         self._codes: dict[str, dict[str, Any]] = {}  # OAuth code -> what it grants
@@ -793,7 +795,10 @@ class SlackEmulator:
             except SlackError as e:
                 return 200, {}, {"ok": False, "error": e.error}
             self._cond.notify_all()
-            return 200, {}, {"ok": True, **result}
+            grant = self._team_tokens.get(token or "")
+            scopes = grant["scope"] if grant else self.bot_scopes
+            headers = {"X-OAuth-Scopes": scopes} if scopes and token != self.app_token else {}
+            return 200, headers, {"ok": True, **result}
 
     def _handle_response_url(self, path: str, body: bytes) -> tuple[int, str]:
         try:

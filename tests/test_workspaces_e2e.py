@@ -194,3 +194,37 @@ def test_forged_replayed_and_refused_installs_write_nothing(emu, bot, seeded):
     assert {t for t, _ in installations(seeded.path)} == {"TX"}
     for page in (forged, other_browser, replayed, reused, refused):
         assert "Traceback" not in page.text and page.text.count("<p>") == 1
+
+
+def test_each_workspace_digest_goes_out_with_its_own_token(emu, bot, seeded, tmp_path):
+    import subprocess
+    import sys
+
+    from tests.bot_process import ROOT
+    from tests.test_delivery import seed_trending
+
+    _, base = bot
+    install(emu, base, "TA")
+    install(emu, base, "TB")
+    emu.add_channel("C2", member=True)
+    seed_trending(seeded)
+    seeded.save_channel("TA", "C1", "U1", size=3, tz="UTC")
+    seeded.save_channel("TB", "C2", "U1", size=3, tz="UTC")
+    seeded.save_channel("TGONE", "C3", "U1", size=3, tz="UTC")  # no installation
+    env = oauth_env(emu, seeded.path, PAPERS_POST_INTERVAL="0.05")
+    run = subprocess.run(
+        [sys.executable, "-m", "bot", "digest"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "channel C3: its workspace TGONE has no installation" in run.stdout
+    posts = emu.calls("chat.postMessage")
+    assert {(c.params["channel"], emu.team_of(c.token)) for c in posts} == {
+        ("C1", "TA"),
+        ("C2", "TB"),
+    }
+    assert len(posts) == 8  # a parent and 3 replies each
