@@ -36,8 +36,8 @@ What it emulates
 
 What it does not emulate
 ------------------------
-TLS, Slack's authorize page (tests call the redirect URL themselves), token rotation
-(``grant_type=refresh_token``), per-workspace channels and users (every workspace sees the
+TLS, Slack's authorize page (tests call the redirect URL themselves), token expiry (a
+rotated-out token keeps working), per-workspace channels and users (every workspace sees the
 same ones), real channel membership, history of messages not posted through it,
 rate limits other than injected ones, file uploads, modals (``views.open``/``views.update``),
 message formatting or block validation beyond a list of at most 50 blocks, retries of
@@ -296,6 +296,7 @@ class SlackEmulator:
         self.client_secret: str | None = None
         self._codes: dict[str, dict[str, Any]] = {}  # OAuth code -> what it grants
         self._team_tokens: dict[str, dict[str, Any]] = {}  # bot token -> its workspace
+        self._refresh_tokens: dict[str, dict[str, Any]] = {}  # refresh token -> its workspace
         self._revoked: set[str] = set()
         self._current_token: str | None = None  # the token of the call being handled
         self._handlers: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
@@ -419,8 +420,13 @@ class SlackEmulator:
         installer: str = "UINSTALLER",
         enterprise_id: str | None = None,
         scope: str = "commands,chat:write",
+        expires_in: int | None = None,
     ) -> str:
-        """A code, as Slack's authorize page hands it to the redirect URL; good for one exchange."""
+        """A code, as Slack's authorize page hands it to the redirect URL; good for one exchange.
+
+        With `expires_in` (seconds), the app rotates tokens: each grant has a refresh token,
+        exchanged through ``oauth.v2.access`` with ``grant_type=refresh_token`` for a new token.
+        """
         code = f"code-{uuid.uuid4().hex[:12]}"
         with self._cond:
             self._codes[code] = {
@@ -430,6 +436,7 @@ class SlackEmulator:
                 else None,
                 "installer": installer,
                 "scope": scope,
+                "expires_in": expires_in,
             }
         return code
 
@@ -938,12 +945,23 @@ class SlackEmulator:
             raise SlackError("invalid_client_id")
         if self.client_secret is not None and params.get("client_secret") != self.client_secret:
             raise SlackError("bad_client_secret")
-        grant = self._codes.pop(str(params.get("code") or ""), None)  # single use
-        if grant is None:
-            raise SlackError("invalid_code")
+        if params.get("grant_type") == "refresh_token":
+            grant = self._refresh_tokens.get(str(params.get("refresh_token") or ""))
+            if grant is None:
+                raise SlackError("invalid_refresh_token")
+        else:
+            grant = self._codes.pop(str(params.get("code") or ""), None)  # single use
+            if grant is None:
+                raise SlackError("invalid_code")
         token = f"xoxb-{grant['team']['id']}-{uuid.uuid4().hex[:16]}"
         self._team_tokens[token] = grant
+        rotation = {}
+        if grant.get("expires_in"):
+            refresh = f"xoxe-1-{uuid.uuid4().hex[:16]}"
+            self._refresh_tokens[refresh] = grant
+            rotation = {"refresh_token": refresh, "expires_in": grant["expires_in"]}
         return {
+            **rotation,
             "app_id": APP_ID,
             "authed_user": {"id": grant["installer"]},
             "scope": grant["scope"],

@@ -119,3 +119,38 @@ def test_stores_opened_at_once_migrate_once(tmp_path):
 def test_oauth_scopes_are_the_manifest_scopes():
     manifest = yaml.safe_load((ROOT / "manifest.yml").read_text(encoding="utf-8"))
     assert set(BOT_SCOPES) == set(manifest["oauth_config"]["scopes"]["bot"])
+
+
+def test_a_rotating_bot_token_is_refreshed_before_it_expires(store, settings):
+    from dataclasses import replace
+
+    from bot.slack.client import make_client
+    from tests.slack_emulator import SlackEmulator
+
+    with SlackEmulator() as emu:
+        emu.client_id, emu.client_secret = "1.2", "secret"
+        settings = replace(
+            settings, slack_api_url=emu.api_url, client_id="1.2", client_secret="secret"
+        )
+        granted = make_client(settings).oauth_v2_access(
+            code=emu.issue_oauth_code("TA", expires_in=600),  # inside the 120-minute margin
+            client_id="1.2",
+            client_secret="secret",
+        )
+        StoreInstallations(store).save(
+            installation(
+                "TA",
+                granted["access_token"],
+                bot_refresh_token=granted["refresh_token"],
+                bot_token_expires_in=granted["expires_in"],
+            )
+        )
+        client = TeamClients(settings, store).for_team("TA")
+        assert client.token != granted["access_token"]
+        assert client.auth_test()["team_id"] == "TA"
+        assert store.installation(None, "TA")["bot_token"] == client.token
+        refreshes = [c for c in emu.calls("oauth.v2.access") if c.params.get("grant_type")]
+        assert len(refreshes) == 1
+
+        emu.client_secret = "changed"  # Slack refuses the refresh: the stored token is kept
+        assert TeamClients(settings, store).for_team("TA").token == client.token

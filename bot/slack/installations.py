@@ -14,12 +14,16 @@ from logging import Logger
 from slack_sdk import WebClient
 from slack_sdk.oauth.installation_store import Bot, Installation, InstallationStore
 from slack_sdk.oauth.state_store import OAuthStateStore
+from slack_sdk.oauth.token_rotation import TokenRotator
+from slack_sdk.oauth.token_rotation.rotator import SlackTokenRotationError
 
 from bot.config import Settings
 from bot.slack.client import make_client
 
 log = logging.getLogger(__name__)
 STATE_SECONDS = 600  # an install link works for ten minutes, once
+# Minutes before a rotating bot token's expiry when it is refreshed (Slack's last 12 hours).
+ROTATE_MINUTES = 120
 
 
 def _plain(data: dict) -> dict:
@@ -34,6 +38,10 @@ def _plain(data: dict) -> dict:
         return value.timestamp() if key == "installed_at" else int(value.timestamp())
 
     return {k: seconds(k, v) for k, v in data.items()}
+
+
+def _installation(data: dict) -> Installation:
+    return Installation(**{k: v for k, v in data.items() if k != "custom_values"})
 
 
 class StoreInstallations(InstallationStore):
@@ -74,7 +82,7 @@ class StoreInstallations(InstallationStore):
         data = self.store.installation(enterprise_id, team_id, user_id)
         if data is None:
             return None
-        return Installation(**{k: v for k, v in data.items() if k != "custom_values"})
+        return _installation(data)
 
     def find_bot(
         self,
@@ -143,15 +151,44 @@ class TeamClients:
         self.single = single
 
     def for_team(self, team: str) -> WebClient | None:
-        """The team's client, or None when the team has no installation (uninstalled)."""
+        """The team's client, or None when the team has no installation (uninstalled).
+
+        A rotating bot token within ROTATE_MINUTES of its expiry is refreshed first (through
+        `oauth.v2.access`, grant_type=refresh_token) and the new one saved; if Slack refuses,
+        the old token is used and the failure logged.
+        """
         if self.single is not None:
             return self.single
         data = self.store.installation(None, team) or self._enterprise_install(team)
+        if data is not None and data.get("bot_refresh_token"):
+            data = self._rotated(data)
         token = (data or {}).get("bot_token")
         return make_client(self.settings, token) if token else None
 
+    def _rotated(self, data: dict) -> dict:
+        rotator = TokenRotator(
+            client_id=self.settings.client_id or "",
+            client_secret=self.settings.client_secret or "",
+            client=make_client(self.settings),
+        )
+        try:
+            fresh = rotator.perform_token_rotation(
+                installation=_installation(data), minutes_before_expiration=ROTATE_MINUTES
+            )
+        except SlackTokenRotationError as exc:
+            log.warning("Could not refresh the bot token of %s: %s", data.get("team_id"), exc)
+            return data
+        if fresh is None:
+            return data
+        StoreInstallations(self.store).save(fresh)
+        log.info("Refreshed the bot token of %s", data.get("team_id"))
+        return _plain(fresh.to_dict())
+
     def _enterprise_install(self, team: str) -> dict | None:
-        for enterprise_id, team_id, _token in self.store.installed_teams():
+        """A workspace of an enterprise org: its own install, else the one org-wide install."""
+        installed = self.store.installed_teams()
+        for enterprise_id, team_id, _token in installed:
             if team_id == team:
                 return self.store.installation(enterprise_id, team_id)
-        return None
+        org_wide = [e for e, team_id, _t in installed if e and not team_id]
+        return self.store.installation(org_wide[0], None) if len(org_wide) == 1 else None

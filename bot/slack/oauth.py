@@ -15,7 +15,12 @@ from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_bolt.response import BoltResponse
 
 from bot.config import Settings
-from bot.slack.installations import STATE_SECONDS, StoreInstallations, StoreStates
+from bot.slack.installations import (
+    ROTATE_MINUTES,
+    STATE_SECONDS,
+    StoreInstallations,
+    StoreStates,
+)
 
 log = logging.getLogger(__name__)
 
@@ -31,8 +36,6 @@ BOT_SCOPES = (
     "groups:history",
     "im:history",
 )
-# Minutes before a rotating bot token's expiry when Bolt refreshes it (Slack's tokens last 12 h).
-ROTATE_MINUTES = 120
 NOT_INSTALLED = (
     "papers-bot is not installed in this workspace (or was removed): "
     "ask an admin to install it again from its /slack/install page."
