@@ -2,6 +2,8 @@
 
 import json
 import signal
+import subprocess
+import sys
 import time
 from datetime import timedelta
 
@@ -83,6 +85,13 @@ def test_leader_killed_mid_thread_the_other_finishes_it_once(emu, tmp_path):
         now = health(follower_port)
         assert now["this_process_leads"] and now["leader"].endswith(f":{follower.proc.pid}")
         assert took < 20, took
+        probe = subprocess.run(
+            [sys.executable, "-m", "bot.healthcheck", f"http://127.0.0.1:{follower_port}/healthz"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        assert probe.returncode == 0 and probe.stdout.startswith("healthy: store ok"), probe.stdout
         assert "Traceback" not in follower.log
         print(json.dumps({"takeover_and_finish_seconds": round(took, 1)}))
     finally:
