@@ -263,6 +263,8 @@ class _HttpHandler(BaseHTTPRequestHandler):
 
 class _HttpServer(ThreadingHTTPServer):
     daemon_threads = True
+    # The default backlog of 5 drops connections under a burst (the client retries after 1 s).
+    request_queue_size = 128
     emulator: SlackEmulator
 
 

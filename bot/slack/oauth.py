@@ -10,6 +10,7 @@ written unless the exchange succeeded.
 import html
 import logging
 
+from slack_bolt.authorization.authorize import InstallationStoreAuthorize
 from slack_bolt.oauth.callback_options import CallbackOptions, FailureArgs, SuccessArgs
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_bolt.response import BoltResponse
@@ -82,15 +83,30 @@ def _failure(args: FailureArgs) -> BoltResponse:
 
 
 def oauth_settings(settings: Settings, store) -> OAuthSettings:
-    """Bolt's OAuthSettings: client id and secret from the settings, the store for the rest."""
-    return OAuthSettings(
+    """Bolt's OAuthSettings: client id and secret from the settings, the store for the rest.
+
+    Its `authorize` finds the installation of each request's workspace in the store every time
+    (an uninstall takes effect at once) but remembers each token's `auth.test` answer, which
+    Bolt would otherwise ask Slack for on every request.
+    """
+    installations = StoreInstallations(store)
+    oauth = OAuthSettings(
         client_id=settings.client_id,
         client_secret=settings.client_secret,
         scopes=list(BOT_SCOPES),
         user_scopes=[],
-        installation_store=StoreInstallations(store),
+        installation_store=installations,
         state_store=StoreStates(store),
         state_expiration_seconds=STATE_SECONDS,
         token_rotation_expiration_minutes=ROTATE_MINUTES,
         callback_options=CallbackOptions(success=_success, failure=_failure),
     )
+    oauth.authorize = InstallationStoreAuthorize(
+        logger=log,
+        client_id=settings.client_id,
+        client_secret=settings.client_secret,
+        token_rotation_expiration_minutes=ROTATE_MINUTES,
+        installation_store=installations,
+        cache_enabled=True,
+    )
+    return oauth
