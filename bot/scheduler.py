@@ -8,6 +8,7 @@ default grace is 1 s), one instance of each job at a time, and jobs added once p
 """
 
 import logging
+import sqlite3
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -20,6 +21,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.clock import utcnow
+from bot.errors import StoreError
 
 log = logging.getLogger(__name__)
 LEASE = "scheduler"
@@ -51,8 +53,8 @@ class Leader:
         was = self.held
         try:
             got = self.store.take_lease(LEASE, self.holder, self.ttl)
-        except Exception:
-            log.exception("could not renew the scheduler lease")
+        except (sqlite3.Error, StoreError) as exc:  # busy or damaged: try again next time
+            log.error("could not renew the scheduler lease: %s", exc)
             got = False
         # Counted from before the write, and a little short, so two never both believe it.
         self._until = start + self.ttl * 0.9 if got else 0.0

@@ -150,6 +150,10 @@ def test_two_workspaces_installed_apart_and_one_uninstalled(emu, bot, seeded):
     teams = {emu.team_of(c.token) for c in emu.calls("users.info")}
     assert teams == {"TA", "TB"}
     assert "PP-OCRv3" in ask(emu, base, "TA", "ocr")  # papers are shared; people are not
+    # The same channel id in two workspaces is two channels: settings never cross.
+    assert "09:30" in ask(emu, base, "TA", "channel on 09:30")
+    assert "09:30" not in ask(emu, base, "TB", "channel status")
+    assert seeded.channel("TA", "C1").enabled and seeded.channel("TB", "C1") is None
 
     assert event(base, "TA", {"type": "app_uninstalled"}).status_code == 200
     wait = time.monotonic() + 10
@@ -157,6 +161,7 @@ def test_two_workspaces_installed_apart_and_one_uninstalled(emu, bot, seeded):
         time.sleep(0.1)
     assert installations(seeded.path) == [("TB", ""), ("TB", "UINSTALLER")]
     assert seeded.topics("TA", "U1") == [] and seeded.topics("TB", "U1") == ["ocr"]
+    assert seeded.channel("TA", "C1") is None and seeded.person("TA", "U1") is None
     assert ask(emu, base, "TA", "topics") == NOT_INSTALLED  # one line, nothing of TB's
     assert "ocr" in ask(emu, base, "TB", "topics")  # the other workspace still works
 

@@ -154,3 +154,39 @@ def test_a_rotating_bot_token_is_refreshed_before_it_expires(store, settings):
 
         emu.client_secret = "changed"  # Slack refuses the refresh: the stored token is kept
         assert TeamClients(settings, store).for_team("TA").token == client.token
+
+
+def test_an_org_wide_install_answers_each_workspace_of_the_org(store, settings):
+    installs = StoreInstallations(store)
+    org = installation(None, "xoxb-org", enterprise_id="E1", is_enterprise_install=True)
+    installs.save(org)
+    found = installs.find_installation(
+        enterprise_id="E1", team_id="T-any", is_enterprise_install=True
+    )
+    assert found.bot_token == "xoxb-org" and found.is_enterprise_install
+    assert TeamClients(settings, store).for_team("T-any").token == "xoxb-org"
+    assert installs.find_installation(enterprise_id="E2", team_id="T-any") is None
+
+
+def test_healthz_says_what_is_wrong(store):
+    from bot.scheduler import Leader
+    from bot.slack.app import health
+
+    leader = Leader(store, ttl=30)
+    assert health(store, leader)() == {
+        "ok": False,
+        "store": "ok",
+        "leader": None,
+        "leader_expires_in": None,
+        "this_process_leads": False,
+    }
+    leader.renew()
+    report = health(store, leader)()
+    assert report["ok"] and report["this_process_leads"] and report["leader"] == leader.holder
+
+    class Unreadable:
+        def count(self):
+            raise sqlite3.OperationalError("disk I/O error")
+
+    report = health(Unreadable(), leader)()
+    assert report == {"ok": False, "store": "unreadable: disk I/O error", "leader": None}

@@ -2,6 +2,7 @@
 
 import logging
 import signal
+import sqlite3
 import threading
 import time
 
@@ -12,7 +13,7 @@ from slack_sdk.errors import SlackApiError, SlackRequestError
 from bot import scheduler
 from bot.config import Settings
 from bot.core.commands import Handlers
-from bot.errors import ConfigError
+from bot.errors import ConfigError, StoreError
 from bot.lookup import paper_fetcher
 from bot.slack.client import check_token, error_code, make_client
 from bot.slack.http import serve_http
@@ -125,7 +126,7 @@ def health(store: Store, leader: "scheduler.Leader"):
             store.count()
             lease = store.lease(scheduler.LEASE)
             state = "ok"
-        except Exception as exc:  # the answer itself must say what is wrong
+        except (sqlite3.Error, StoreError, OSError) as exc:  # the answer says what is wrong
             return {"ok": False, "store": f"unreadable: {exc}", "leader": None}
         expires_in = round(lease[1] - time.time(), 1) if lease else None
         known = lease is not None and expires_in > 0
