@@ -13,7 +13,7 @@ import urllib.parse
 import httpx
 import pytest
 
-from bot.slack.oauth import NOT_INSTALLED
+from bot.slack.oauth import BOT_SCOPES, NOT_INSTALLED
 from tests.bot_process import SIGNING_SECRET, BotProcess, bot_env, free_port
 from tests.slack_emulator import SlackEmulator, signed_headers
 
@@ -74,9 +74,9 @@ def redirect(base: str, code: str, state: str, cookie: str) -> httpx.Response:
     )
 
 
-def install(emu, base: str, team: str) -> None:
+def install(emu, base: str, team: str, scope: str = ",".join(BOT_SCOPES)) -> None:
     state, cookie = begin_install(base)
-    done = redirect(base, emu.issue_oauth_code(team, f"Lab {team}"), state, cookie)
+    done = redirect(base, emu.issue_oauth_code(team, f"Lab {team}", scope=scope), state, cookie)
     assert done.status_code == 200 and "is installed in Lab" in done.text, done.text
 
 
@@ -210,7 +210,7 @@ def test_each_workspace_digest_goes_out_with_its_own_token(emu, bot, seeded, tmp
 
     _, base = bot
     install(emu, base, "TA")
-    install(emu, base, "TB")
+    install(emu, base, "TB", scope="commands,chat:write")  # an install of an older manifest
     emu.add_channel("C2", member=True)
     seed_trending(seeded)
     seeded.save_channel("TA", "C1", "U1", size=3, tz="UTC")
@@ -233,3 +233,23 @@ def test_each_workspace_digest_goes_out_with_its_own_token(emu, bot, seeded, tmp
         ("C2", "TB"),
     }
     assert len(posts) == 8  # a parent and 3 replies each
+    doctor = subprocess.run(
+        [sys.executable, "-m", "bot", "doctor"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    lines = doctor.stdout.splitlines()
+    assert any(x.startswith("ok   slack TA: token works as papers-bot in Lab TA") for x in lines)
+    assert any(x.startswith("FAIL slack TB: ") and "lacks channels:history" in x for x in lines)
+    assert "FAIL channel C3 (TGONE): its workspace has no installation; turn it off" in lines
+
+
+def test_many_workspaces_need_http_mode(emu, seeded, tmp_path):
+    process = BotProcess(oauth_env(emu, seeded.path), log_path=tmp_path / "socket.log")
+    assert process.proc.wait(timeout=30) != 0
+    process.stop()
+    assert "need HTTP mode: run `papers-bot run --http`" in process.log
+    assert "Traceback" not in process.log
