@@ -138,8 +138,10 @@ class _Run:
         self.settings = settings
         self.store = store
         self.client = client
-        # Each workspace's own client (one client for all in single-workspace mode).
-        self._for_team = getattr(client, "for_team", None) or (lambda team: client)
+        # Each workspace's own client (one client for all in single-workspace mode), looked up
+        # once per run: a run visits every person and channel of a workspace.
+        self._team_client = getattr(client, "for_team", None) or (lambda team: client)
+        self._clients: dict[str, object] = {}
         self.report = report
         self.now = now
         self.force = force
@@ -148,6 +150,11 @@ class _Run:
         self.states = store.day_states(since)
         self._papers: dict[str, StoredPaper | None] = {}
         self.owner = owner()
+
+    def _for_team(self, team: str):
+        if team not in self._clients:
+            self._clients[team] = self._team_client(team)
+        return self._clients[team]
 
     def client_for(self, team: str, label: str):
         """The WebClient of `team`, or None (and a skipped line) when it has no installation."""
