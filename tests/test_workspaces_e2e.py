@@ -74,9 +74,10 @@ def redirect(base: str, code: str, state: str, cookie: str) -> httpx.Response:
     )
 
 
-def install(emu, base: str, team: str, scope: str = ",".join(BOT_SCOPES)) -> None:
+def install(emu, base: str, team: str, scope: str = ",".join(BOT_SCOPES), **grant) -> None:
     state, cookie = begin_install(base)
-    done = redirect(base, emu.issue_oauth_code(team, f"Lab {team}", scope=scope), state, cookie)
+    code = emu.issue_oauth_code(team, f"Lab {team}", scope=scope, **grant)
+    done = redirect(base, code, state, cookie)
     assert done.status_code == 200 and "is installed in Lab" in done.text, done.text
 
 
@@ -253,3 +254,17 @@ def test_many_workspaces_need_http_mode(emu, seeded, tmp_path):
     process.stop()
     assert "need HTTP mode: run `papers-bot run --http`" in process.log
     assert "Traceback" not in process.log
+
+
+def test_an_expiring_token_is_refreshed_when_a_command_comes(emu, bot, seeded):
+    _, base = bot
+    install(emu, base, "TR", expires_in=600)  # within Bolt's 120-minute margin
+    first = seeded.installation(None, "TR")
+    assert first["bot_refresh_token"].startswith("xoxe-")
+    assert "ocr" in ask(emu, base, "TR", "subscribe ocr")
+    refreshed = [c for c in emu.calls("oauth.v2.access") if c.params.get("grant_type")]
+    assert refreshed and refreshed[0].params["refresh_token"] == first["bot_refresh_token"]
+    now = seeded.installation(None, "TR")
+    assert now["bot_token"] != first["bot_token"]
+    (info,) = emu.calls("users.info")
+    assert info.token == now["bot_token"]  # the command was answered with the new token

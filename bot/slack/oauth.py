@@ -16,6 +16,7 @@ from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_bolt.response import BoltResponse
 
 from bot.config import Settings
+from bot.slack.client import make_client
 from bot.slack.installations import (
     ROTATE_MINUTES,
     STATE_SECONDS,
@@ -108,5 +109,7 @@ def oauth_settings(settings: Settings, store) -> OAuthSettings:
         token_rotation_expiration_minutes=ROTATE_MINUTES,
         installation_store=installations,
         cache_enabled=True,
+        # Refreshes go to SLACK_API_URL too (without a client, Bolt's would go to slack.com).
+        client=make_client(settings),
     )
     return oauth
