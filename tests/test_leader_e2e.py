@@ -98,3 +98,35 @@ def test_leader_killed_mid_thread_the_other_finishes_it_once(emu, tmp_path):
         a.stop()
         b.stop()
         store.close()
+
+
+def test_workers_wait_while_the_store_is_being_migrated(emu, tmp_path):
+    import fcntl
+
+    db = tmp_path / "papers.db"
+    with open(f"{db}.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # as a migrating process holds it
+        a, port_a = worker(emu, db, tmp_path, "a")
+        b, port_b = worker(emu, db, tmp_path, "b")
+        try:
+            time.sleep(3)
+            for process, port in ((a, port_a), (b, port_b)):
+                assert process.proc.poll() is None  # waiting, not failed
+                try:
+                    httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
+                    raise AssertionError("a worker served before the migration ended")
+                except httpx.TransportError:
+                    pass
+            assert not db.exists() or db.stat().st_size == 0
+        except BaseException:
+            a.stop()
+            b.stop()
+            raise
+    try:  # the lock is released: both migrate in turn and serve
+        a.wait_http(port_a)
+        b.wait_http(port_b)
+        names = [r[0] for r in Store(db).db.execute("SELECT name FROM _sqlite_migrations")]
+        assert len(names) == len(set(names)) and "0009_workspaces" in names
+    finally:
+        a.stop()
+        b.stop()
