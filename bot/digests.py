@@ -236,10 +236,12 @@ class _Run:
             except d.BadSetting as exc:
                 self._bad(label, exc)
                 continue
+            if day is None:
+                continue
             if self.client is not None and self._for_team(ch.team) is None:
                 self.report.skipped.append(f"{label}: its workspace {ch.team} has no installation")
                 continue
-            if day is None or not self._reachable(ch, day, label, explicit=only is not None):
+            if not self._reachable(ch, day, label, explicit=only is not None):
                 continue
             rows = self.store.deliveries(ch.team, ch.channel, day)
             if not rows:
