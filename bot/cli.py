@@ -272,7 +272,7 @@ def digest(channel_id: str | None, users: bool, dry_run: bool) -> None:
     settings = _settings()
     if channel_id and users:
         raise click.UsageError("--channel and --users do not go together.")
-    if not dry_run and not settings.bot_token:
+    if not dry_run and not settings.bot_token and not settings.oauth:
         raise click.ClickException(
             "SLACK_BOT_TOKEN is needed to post digests (--dry-run previews them without Slack)."
         )
@@ -280,8 +280,10 @@ def digest(channel_id: str | None, users: bool, dry_run: bool) -> None:
     client = None
     if not dry_run:
         from bot.slack.delivery import make_client
+        from bot.slack.installations import TeamClients
 
-        client = make_client(settings)
+        # Many workspaces: each team's digests go out with its own installation's token.
+        client = TeamClients(settings, store) if settings.oauth else make_client(settings)
     try:
         report = run_digests(
             settings, store, client, channel=channel_id, users=users, dry_run=dry_run
@@ -302,4 +304,34 @@ def digest(channel_id: str | None, users: bool, dry_run: bool) -> None:
         click.echo(line)
     click.echo(report.summary())
     if report.failed:
+        sys.exit(1)
+
+
+@main.command()
+def doctor() -> None:
+    """Check the store, Slack tokens and scopes, channels and sources; one line each."""
+    from bot.doctor import Finding, check_slack, check_sources, check_store
+    from bot.slack.client import make_client
+    from bot.slack.installations import TeamClients
+
+    settings = _settings()
+    found: list[Finding] = []
+    try:
+        store = Store(settings.db_path)
+    except StoreError as exc:
+        store = None
+        found.append(Finding(False, "store", str(exc)))
+    except (sqlite3.DatabaseError, OSError) as exc:
+        store = None
+        found.append(Finding(False, "store", f"cannot open {settings.db_path}: {exc}"))
+    if store is not None:
+        found += check_store(store)
+        single = None if settings.oauth or not settings.bot_token else make_client(settings)
+        found += check_slack(settings, store, TeamClients(settings, store, single=single))
+    found += check_sources(settings)
+    for finding in found:
+        click.echo(finding.line())
+    failed = sum(not f.ok for f in found)
+    click.echo(f"{len(found) - failed} ok, {failed} to fix.")
+    if failed:
         sys.exit(1)

@@ -21,6 +21,9 @@ class Settings:
     bot_token: str | None = None
     app_token: str | None = None
     signing_secret: str | None = None
+    # OAuth (many workspaces): the app's Client ID and Client Secret (Basic Information).
+    client_id: str | None = None
+    client_secret: str | None = None
     slack_api_url: str = "https://slack.com/api/"
     db_path: Path = Path("papers.db")
     hf_endpoint: str = "https://huggingface.co"
@@ -34,11 +37,18 @@ class Settings:
     # Seconds between digest ticks of the scheduler, and between two posts to one channel.
     scheduler_tick: float = 60.0
     post_interval: float = 1.0
+    # Seconds a scheduler lease lasts unrenewed: a dead leader is replaced within this.
+    lease_seconds: float = 45.0
 
     @property
     def has_slack(self) -> bool:
-        """Any Slack token set: run Slack (and say which token is missing), not the console."""
-        return bool(self.bot_token or self.app_token)
+        """Any Slack token or OAuth app set: run Slack (saying what is missing), not the console."""
+        return bool(self.bot_token or self.app_token) or self.oauth
+
+    @property
+    def oauth(self) -> bool:
+        """Many workspaces: installed through Slack's OAuth flow, no SLACK_BOT_TOKEN."""
+        return bool(self.client_id and self.client_secret and not self.bot_token)
 
     def __repr__(self) -> str:  # never print tokens
         return (
@@ -46,7 +56,8 @@ class Settings:
             f"hf_endpoint={self.hf_endpoint!r}, arxiv_api_url={self.arxiv_api_url!r}, "
             f"arxiv_rss_url={self.arxiv_rss_url!r}, arxiv_categories={self.arxiv_categories!r}, "
             f"bot_token={'set' if self.bot_token else None}, "
-            f"app_token={'set' if self.app_token else None})"
+            f"app_token={'set' if self.app_token else None}, "
+            f"client_secret={'set' if self.client_secret else None})"
         )
 
 
@@ -117,6 +128,8 @@ def load(env=None) -> Settings:
         bot_token=_token(env, "SLACK_BOT_TOKEN", "xoxb-"),
         app_token=_token(env, "SLACK_APP_TOKEN", "xapp-"),
         signing_secret=(env.get("SLACK_SIGNING_SECRET") or "").strip() or None,
+        client_id=(env.get("SLACK_CLIENT_ID") or "").strip() or None,
+        client_secret=(env.get("SLACK_CLIENT_SECRET") or "").strip() or None,
         slack_api_url=api_url,
         db_path=Path(env.get("PAPERS_DB") or "papers.db"),
         hf_endpoint=_url(env, "HF_ENDPOINT", "https://huggingface.co").rstrip("/"),
@@ -127,4 +140,5 @@ def load(env=None) -> Settings:
         digest_grace_hours=_float(env, "PAPERS_DIGEST_GRACE_HOURS", DEFAULT_GRACE_HOURS),
         scheduler_tick=_tick(env),
         post_interval=_float(env, "PAPERS_POST_INTERVAL", 1.0),
+        lease_seconds=_float(env, "PAPERS_LEASE_SECONDS", 45.0) or 45.0,
     )

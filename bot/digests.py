@@ -81,6 +81,8 @@ def run_digests(
     :param force: today's digest now whatever the hour (the CLI); else only targets whose
         time passed within `settings.digest_grace_hours` (the scheduler's tick).
     :param dry_run: print what would be posted; post and record nothing; needs no Slack.
+    :param client: a WebClient for the one workspace, or a `TeamClients` (many workspaces:
+        each team's posts go out with its own bot token; a team with none is skipped).
     """
     now = now or utcnow()
     report = DigestReport(dry_run=dry_run)
@@ -136,6 +138,10 @@ class _Run:
         self.settings = settings
         self.store = store
         self.client = client
+        # Each workspace's own client (one client for all in single-workspace mode), looked up
+        # once per run: a run visits every person and channel of a workspace.
+        self._team_client = getattr(client, "for_team", None) or (lambda team: client)
+        self._clients: dict[str, object] = {}
         self.report = report
         self.now = now
         self.force = force
@@ -144,6 +150,18 @@ class _Run:
         self.states = store.day_states(since)
         self._papers: dict[str, StoredPaper | None] = {}
         self.owner = owner()
+
+    def _for_team(self, team: str):
+        if team not in self._clients:
+            self._clients[team] = self._team_client(team)
+        return self._clients[team]
+
+    def client_for(self, team: str, label: str):
+        """The WebClient of `team`, or None (and a skipped line) when it has no installation."""
+        client = self._for_team(team)
+        if client is None:
+            self.report.skipped.append(f"{label}: its workspace {team} has no installation")
+        return client
 
     def papers(self, ids) -> dict[str, StoredPaper]:
         """Stored papers by id, each read once per run (many DMs share papers)."""
@@ -218,7 +236,12 @@ class _Run:
             except d.BadSetting as exc:
                 self._bad(label, exc)
                 continue
-            if day is None or not self._reachable(ch, day, label, explicit=only is not None):
+            if day is None:
+                continue
+            if self.client is not None and self._for_team(ch.team) is None:
+                self.report.skipped.append(f"{label}: its workspace {ch.team} has no installation")
+                continue
+            if not self._reachable(ch, day, label, explicit=only is not None):
                 continue
             rows = self.store.deliveries(ch.team, ch.channel, day)
             if not rows:
@@ -239,7 +262,9 @@ class _Run:
             papers = self.papers([r.paper_id for r in rows if r.kind == "reply"])
             from bot.slack.delivery import thread_job
 
-            jobs.append(thread_job(self.client, self.store, rows, papers))
+            client = self.client_for(ch.team, label)
+            if client is not None:
+                jobs.append(thread_job(client, self.store, rows, papers))
         return jobs
 
     def _bad(self, label: str, exc: Exception) -> None:
@@ -257,7 +282,10 @@ class _Run:
             return False
         from bot.slack.delivery import check_channel
 
-        problem = check_channel(self.client, ch.channel)
+        client = self.client_for(ch.team, label)
+        if client is None:
+            return False
+        problem = check_channel(client, ch.channel)
         if problem:
             self.store.save_channel(ch.team, ch.channel, checked_day=day)
             self.report.paused.append(f"{label}: paused ({ch.paused}): {problem}")
@@ -310,6 +338,11 @@ class _Run:
             if p.paused:
                 self.report.paused.append(f"person {p.user}: digest paused ({p.paused})")
                 continue
+            if self.client is not None and self._for_team(p.team) is None:
+                self.report.skipped.append(
+                    f"person {p.user}: their workspace {p.team} has no installation"
+                )
+                continue
             active.append(p)
         if self.client is not None:
             active = self._refresh_zones(active)
@@ -342,7 +375,9 @@ class _Run:
             papers = self.papers([r.paper_id for r in rows if r.kind == "dm-paper"])
             message = next(r for r in rows if r.paper_id == "")
             more = json.loads(message.detail or "{}")
-            jobs.append(dm_job(self.client, self.store, rows, papers, more, p.dm_channel))
+            client = self.client_for(p.team, f"person {p.user}")
+            if client is not None:
+                jobs.append(dm_job(client, self.store, rows, papers, more, p.dm_channel))
         return jobs
 
     def _refresh_zones(self, people: list[d.PersonSettings]) -> list[d.PersonSettings]:
@@ -363,7 +398,7 @@ class _Run:
         from bot.slack.client import error_code
 
         try:
-            user = self.client.users_info(user=p.user)["user"]
+            user = self._for_team(p.team).users_info(user=p.user)["user"]
         except SlackApiError as exc:
             code = error_code(exc)
             if code in d.PAUSE_PERSON:

@@ -8,6 +8,8 @@ default grace is 1 s), one instance of each job at a time, and jobs added once p
 """
 
 import logging
+import sqlite3
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -19,8 +21,63 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.clock import utcnow
+from bot.errors import StoreError
 
 log = logging.getLogger(__name__)
+LEASE = "scheduler"
+
+
+class Leader:
+    """The scheduler lease: of all processes on one store, only its holder runs the jobs.
+
+    Every process renews or tries to take the lease every `ttl / 3` seconds; a holder that
+    dies stops renewing, and another takes over once `ttl` seconds have passed. Deliveries
+    stay the truth either way: a takeover resumes a half-posted thread, it never repeats it.
+    """
+
+    def __init__(self, store, ttl: float, holder: str | None = None):
+        from bot.digests import owner
+
+        self.store = store
+        self.ttl = ttl
+        self.holder = holder or owner()
+        self._until = 0.0  # monotonic time until which this process holds the lease
+
+    @property
+    def held(self) -> bool:
+        return time.monotonic() < self._until
+
+    def renew(self) -> bool:
+        """Take or renew the lease; True while this process holds it. Never raises."""
+        start = time.monotonic()
+        was = self.held
+        try:
+            got = self.store.take_lease(LEASE, self.holder, self.ttl)
+        except (sqlite3.Error, StoreError) as exc:  # busy or damaged: try again next time
+            log.error("could not renew the scheduler lease: %s", exc)
+            got = False
+        # Counted from before the write, and a little short, so two never both believe it.
+        self._until = start + self.ttl * 0.9 if got else 0.0
+        if got and not was:
+            log.info("scheduler lease taken by %s: this process runs the jobs", self.holder)
+        elif was and not got:
+            log.warning("scheduler lease lost by %s: another process runs the jobs", self.holder)
+        return got
+
+    def release(self) -> None:
+        if self.held:
+            self.store.release_lease(LEASE, self.holder)
+        self._until = 0.0
+
+    def only_held(self, job: Callable[..., None]) -> Callable[..., None]:
+        """`job`, run only while this process holds the lease."""
+
+        def guarded(*args, **kwargs) -> None:
+            if self.held:
+                job(*args, **kwargs)
+
+        guarded.__name__ = getattr(job, "__name__", "job")
+        return guarded
 
 
 class DigestTick:
@@ -89,23 +146,27 @@ def start(
     ingest: bool = True,
     clock: Callable[[], datetime] = utcnow,
     pacer=None,
+    leader: Leader | None = None,
 ) -> BackgroundScheduler:
     """Start the scheduler: HF hourly, arXiv after its daily announcement, the digest tick.
 
+    :param client: a WebClient, or a TeamClients (each workspace's own token).
     :param ingest: False leaves out the ingest jobs (tests).
     :param clock: what "now" is for the digest tick (tests).
+    :param leader: with a Leader, the jobs run only while it holds the store's lease.
     """
     tick = settings.scheduler_tick
+    only = leader.only_held if leader is not None else (lambda job: job)
     scheduler = BackgroundScheduler(
         jobstores={"default": MemoryJobStore()},
-        executors={"default": ThreadPoolExecutor(3)},
+        executors={"default": ThreadPoolExecutor(4)},
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60},
         timezone="UTC",
     )
     now = utcnow()
     if ingest:
         scheduler.add_job(
-            _ingest,
+            only(_ingest),
             IntervalTrigger(hours=1),
             args=(settings, store, ("hf",)),
             id="ingest-hf",
@@ -122,7 +183,7 @@ def start(
         # Monday to Friday, reads each day's feed once (feeds are empty on weekends).
         new_york = "America/New_York"
         scheduler.add_job(
-            _ingest,
+            only(_ingest),
             OrTrigger(
                 [
                     CronTrigger(day_of_week="mon-thu,sun", hour=20, minute=30, timezone=new_york),
@@ -137,7 +198,7 @@ def start(
             misfire_grace_time=6 * 3600,
         )
     scheduler.add_job(
-        DigestTick(settings, store, client, clock, pacer),
+        only(DigestTick(settings, store, client, clock, pacer)),
         IntervalTrigger(seconds=tick),
         id="digest-tick",
         name="send the digests that are due",
@@ -146,6 +207,17 @@ def start(
         max_instances=1,
         misfire_grace_time=max(1, int(tick)),
     )
+    if leader is not None:
+        leader.renew()  # before the first tick, so a lone process runs it at once
+        scheduler.add_job(
+            leader.renew,
+            IntervalTrigger(seconds=max(1.0, leader.ttl / 3)),
+            id="lease",
+            name="renew or take the scheduler lease",
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=max(1, int(leader.ttl / 3)),
+        )
     scheduler.start()
     log.info("scheduler started: digest tick every %gs", tick)
     return scheduler

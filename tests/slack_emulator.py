@@ -22,6 +22,11 @@ What it emulates
   ``event_payload``), returned by ``conversations.history`` (top-level messages, newest
   first) and ``conversations.replies`` (a thread, parent first) only with
   ``include_all_metadata``, as Slack does.
+* **OAuth install** (``oauth.v2.access``): the test issues codes with ``issue_oauth_code``,
+  each good once (a second use, or an unknown code, is ``invalid_code``; a wrong client id
+  or secret ``invalid_client_id`` / ``bad_client_secret``); each code grants a new bot token
+  for its workspace. ``auth.test`` answers each token with its own workspace, and
+  ``revoke_token`` makes a token ``invalid_auth`` (``token_revoked``) from then on.
 * Fault injection (``fail_next``): ``{"ok": false, "error": ...}`` or HTTP 429 with
   Retry-After; ``drop=True`` takes the call (the message is posted) and then closes the
   connection without an answer, as when a link dies after Slack took a post (with
@@ -31,7 +36,9 @@ What it emulates
 
 What it does not emulate
 ------------------------
-TLS, OAuth/installations, real channel membership, history of messages not posted through it,
+TLS, Slack's authorize page (tests call the redirect URL themselves), token expiry (a
+rotated-out token keeps working), per-workspace channels and users (every workspace sees the
+same ones), real channel membership, history of messages not posted through it,
 rate limits other than injected ones, file uploads, modals (``views.open``/``views.update``),
 message formatting or block validation beyond a list of at most 50 blocks, retries of
 unacknowledged envelopes, Events API over HTTP (use ``signed_headers`` to sign such requests
@@ -47,6 +54,7 @@ Usage::
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import hashlib
 import hmac
@@ -255,6 +263,8 @@ class _HttpHandler(BaseHTTPRequestHandler):
 
 class _HttpServer(ThreadingHTTPServer):
     daemon_threads = True
+    # The default backlog of 5 drops connections under a burst (the client retries after 1 s).
+    request_queue_size = 128
     emulator: SlackEmulator
 
 
@@ -282,8 +292,18 @@ class SlackEmulator:
         self._known_ts: set[tuple[str, str]] = set()  # (channel, ts) usable as thread parents
         self._last_ts_us = 0
         self._connections: list[ServerConnection] = []
+        # The default bot token's scopes, sent as X-OAuth-Scopes (None: no such header).
+        self.bot_scopes: str | None = None
+        self.client_id: str | None = None  # set both to check oauth.v2.access's credentials
+        self.client_secret: str | None = None
+        self._codes: dict[str, dict[str, Any]] = {}  # OAuth code -> what it grants
+        self._team_tokens: dict[str, dict[str, Any]] = {}  # bot token -> its workspace
+        self._refresh_tokens: dict[str, dict[str, Any]] = {}  # refresh token -> its workspace
+        self._revoked: set[str] = set()
+        self._current_token: str | None = None  # the token of the call being handled
         self._handlers: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
             "auth.test": self._auth_test,
+            "oauth.v2.access": self._oauth_v2_access,
             "apps.connections.open": self._apps_connections_open,
             "chat.postMessage": self._chat_post_message,
             "chat.postEphemeral": self._chat_post_ephemeral,
@@ -393,6 +413,46 @@ class SlackEmulator:
             ts = ts or self._next_ts()
             self._known_ts.add((channel, ts))
             return ts
+
+    def issue_oauth_code(
+        self,
+        team_id: str,
+        team_name: str = "",
+        *,
+        installer: str = "UINSTALLER",
+        enterprise_id: str | None = None,
+        scope: str = "commands,chat:write",
+        expires_in: int | None = None,
+    ) -> str:
+        """A code, as Slack's authorize page hands it to the redirect URL; good for one exchange.
+
+        With `expires_in` (seconds), the app rotates tokens: each grant has a refresh token,
+        exchanged through ``oauth.v2.access`` with ``grant_type=refresh_token`` for a new token.
+        """
+        code = f"code-{uuid.uuid4().hex[:12]}"
+        with self._cond:
+            self._codes[code] = {
+                "team": {"id": team_id, "name": team_name or team_id},
+                "enterprise": {"id": enterprise_id, "name": enterprise_id}
+                if enterprise_id
+                else None,
+                "installer": installer,
+                "scope": scope,
+                "expires_in": expires_in,
+            }
+        return code
+
+    def team_of(self, token: str | None) -> str | None:
+        """The workspace a token was issued for (the default bot token: ``team_id``)."""
+        if token == self.bot_token:
+            return self.team_id
+        grant = self._team_tokens.get(token or "")
+        return grant["team"]["id"] if grant else None
+
+    def revoke_token(self, token: str) -> None:
+        """From now on the token is refused (``token_revoked``), as after an uninstall."""
+        with self._cond:
+            self._revoked.add(token)
 
     def fail_next(
         self,
@@ -709,8 +769,15 @@ class SlackEmulator:
             time.sleep(delay)  # outside the lock: other calls go on meanwhile
         if authorization.lower().startswith("bearer "):
             token = authorization[len("bearer ") :].strip()
+        elif authorization.lower().startswith("basic "):  # oauth.v2.access: id and secret
+            with contextlib.suppress(ValueError):
+                pair = base64.b64decode(authorization[len("basic ") :].strip()).decode()
+                client_id, _, secret = pair.partition(":")
+                params.setdefault("client_id", client_id)
+                params.setdefault("client_secret", secret)
         with self._cond:
             self._state.calls.append(Call(method, params, token, time.monotonic()))
+            self._current_token = token
             self._cond.notify_all()
             fault = self._take_fault(method, params)
             if fault is not None and fault.drop:
@@ -737,7 +804,10 @@ class SlackEmulator:
             except SlackError as e:
                 return 200, {}, {"ok": False, "error": e.error}
             self._cond.notify_all()
-            return 200, {}, {"ok": True, **result}
+            grant = self._team_tokens.get(token or "")
+            scopes = grant["scope"] if grant else self.bot_scopes
+            headers = {"X-OAuth-Scopes": scopes} if scopes and token != self.app_token else {}
+            return 200, headers, {"ok": True, **result}
 
     def _handle_response_url(self, path: str, body: bytes) -> tuple[int, str]:
         try:
@@ -767,9 +837,13 @@ class SlackEmulator:
         return fault
 
     def _check_token(self, method: str, token: str | None) -> None:
+        if method == "oauth.v2.access":  # authenticated by client id and secret instead
+            return
         if not token:
             raise SlackError("not_authed")
-        if token not in (self.bot_token, self.app_token):
+        if token in self._revoked:
+            raise SlackError("token_revoked")
+        if token not in (self.bot_token, self.app_token) and token not in self._team_tokens:
             raise SlackError("invalid_auth")
         wants_app_token = method == "apps.connections.open"
         if (token == self.app_token) != wants_app_token:
@@ -845,6 +919,19 @@ class SlackEmulator:
     # ----------------------------------------------------------------- method handlers
 
     def _auth_test(self, params: dict[str, Any]) -> dict[str, Any]:
+        grant = self._team_tokens.get(self._current_token or "")
+        if grant is not None:
+            enterprise = grant["enterprise"] or {}
+            return {
+                "url": f"https://{grant['team']['id'].lower()}.slack.com/",
+                "team": grant["team"]["name"],
+                "user": "papers-bot",
+                "team_id": grant["team"]["id"],
+                "user_id": BOT_USER_ID,
+                "bot_id": BOT_ID,
+                "enterprise_id": enterprise.get("id"),
+                "is_enterprise_install": False,
+            }
         return {
             "url": f"https://{self.team_domain}.slack.com/",
             "team": "Papers Test",
@@ -852,6 +939,39 @@ class SlackEmulator:
             "team_id": self.team_id,
             "user_id": BOT_USER_ID,
             "bot_id": BOT_ID,
+            "is_enterprise_install": False,
+        }
+
+    def _oauth_v2_access(self, params: dict[str, Any]) -> dict[str, Any]:
+        if self.client_id is not None and params.get("client_id") != self.client_id:
+            raise SlackError("invalid_client_id")
+        if self.client_secret is not None and params.get("client_secret") != self.client_secret:
+            raise SlackError("bad_client_secret")
+        if params.get("grant_type") == "refresh_token":
+            grant = self._refresh_tokens.get(str(params.get("refresh_token") or ""))
+            if grant is None:
+                raise SlackError("invalid_refresh_token")
+        else:
+            grant = self._codes.pop(str(params.get("code") or ""), None)  # single use
+            if grant is None:
+                raise SlackError("invalid_code")
+        token = f"xoxb-{grant['team']['id']}-{uuid.uuid4().hex[:16]}"
+        self._team_tokens[token] = grant
+        rotation = {}
+        if grant.get("expires_in"):
+            refresh = f"xoxe-1-{uuid.uuid4().hex[:16]}"
+            self._refresh_tokens[refresh] = grant
+            rotation = {"refresh_token": refresh, "expires_in": grant["expires_in"]}
+        return {
+            **rotation,
+            "app_id": APP_ID,
+            "authed_user": {"id": grant["installer"]},
+            "scope": grant["scope"],
+            "token_type": "bot",
+            "access_token": token,
+            "bot_user_id": BOT_USER_ID,
+            "team": grant["team"],
+            "enterprise": grant["enterprise"],
             "is_enterprise_install": False,
         }
 

@@ -388,10 +388,15 @@ def test_settings_for_socket_mode(manifest: dict[str, Any]) -> None:
     assert all("url" not in c for c in manifest["features"]["slash_commands"])
 
 
-def test_no_event_subscriptions(manifest: dict[str, Any]) -> None:
-    # The bot only handles a slash command and button clicks; subscribing to events would need
-    # extra scopes and deliver traffic nobody handles.
-    assert "event_subscriptions" not in manifest.get("settings", {})
+def test_event_subscriptions_are_the_events_handled(manifest: dict[str, Any]) -> None:
+    # Subscribing to an event nobody handles delivers traffic for nothing (and may need scopes).
+    handled = {
+        m.group(1)
+        for text in _bot_sources().values()
+        for m in re.finditer(r"\bapp\.event\(\s*[\"']([a-z_]+)[\"']", text)
+    }
+    subscribed = manifest["settings"].get("event_subscriptions", {}).get("bot_events", [])
+    assert set(subscribed) == handled
 
 
 def test_http_mode_instructions_are_in_a_comment() -> None:
@@ -635,5 +640,8 @@ def test_event_test_fails_when_code_handles_events(
     manifest: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _fake_bot(tmp_path, monkeypatch, "@app.event('app_mention')\ndef f(): ...\n")
+    unsubscribed = _broken(manifest, "settings.event_subscriptions", {})
     with pytest.raises(AssertionError, match="subscribes to no events"):
-        test_event_handlers_in_code_match_subscriptions(manifest)
+        test_event_handlers_in_code_match_subscriptions(unsubscribed)
+    with pytest.raises(AssertionError):  # handles app_mention, subscribes to others
+        test_event_subscriptions_are_the_events_handled(manifest)

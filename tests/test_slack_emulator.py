@@ -257,3 +257,26 @@ def test_signed_headers_verify() -> None:
     assert not SignatureVerifier("other").is_valid_request(body, headers)
     old = signed_headers("s3cret", body, timestamp=int(time.time()) - 3600)
     assert not SignatureVerifier("s3cret").is_valid_request(body, old)
+
+
+def test_oauth_codes_are_single_use_and_tokens_belong_to_their_workspace(emu: SlackEmulator):
+    emu.client_id, emu.client_secret = "1.2", "secret"
+    anon = WebClient(base_url=emu.api_url)
+    code = emu.issue_oauth_code("TA", "Lab A")
+    granted = anon.oauth_v2_access(code=code, client_id="1.2", client_secret="secret")
+    assert granted["team"] == {"id": "TA", "name": "Lab A"} and granted["token_type"] == "bot"
+    with pytest.raises(SlackApiError) as used:
+        anon.oauth_v2_access(code=code, client_id="1.2", client_secret="secret")
+    assert used.value.response["error"] == "invalid_code"
+    with pytest.raises(SlackApiError) as wrong:
+        anon.oauth_v2_access(code=emu.issue_oauth_code("TB"), client_id="1.2", client_secret="x")
+    assert wrong.value.response["error"] == "bad_client_secret"
+
+    team_a = WebClient(token=granted["access_token"], base_url=emu.api_url)
+    answer = team_a.auth_test()
+    assert answer["team_id"] == "TA" and answer.headers["X-OAuth-Scopes"] == "commands,chat:write"
+    assert WebClient(token=BOT, base_url=emu.api_url).auth_test()["team_id"] == "T0001"
+    emu.revoke_token(granted["access_token"])
+    with pytest.raises(SlackApiError) as revoked:
+        team_a.auth_test()
+    assert revoked.value.response["error"] == "token_revoked"

@@ -2,7 +2,9 @@
 
 import logging
 import signal
+import sqlite3
 import threading
+import time
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -11,11 +13,13 @@ from slack_sdk.errors import SlackApiError, SlackRequestError
 from bot import scheduler
 from bot.config import Settings
 from bot.core.commands import Handlers
-from bot.errors import ConfigError
+from bot.errors import ConfigError, StoreError
 from bot.lookup import paper_fetcher
 from bot.slack.client import check_token, error_code, make_client
 from bot.slack.http import serve_http
+from bot.slack.installations import TeamClients
 from bot.slack.listeners import register
+from bot.slack.oauth import NOT_INSTALLED, oauth_settings
 from bot.slack.socket_mode import Watchdog, socket_handler
 from bot.slack.work import WorkPool
 from bot.store import Store
@@ -37,16 +41,28 @@ def build_app(
 
     Listeners ack on Bolt's threads and run the rest on `pool` (a WorkPool of 8 workers and 32
     waiting jobs unless given), so a slow Slack call never keeps the next command from its ack.
+    With `settings.oauth` (many workspaces), `client` carries no token: Bolt's `authorize`
+    finds each request's workspace installation in the store and answers with its bot token;
+    a workspace with none gets NOT_INSTALLED.
     """
     logging.getLogger("slack_bolt.App").addFilter(_NoTokenWarning())
-    app = App(
-        client=client,
-        signing_secret=settings.signing_secret or "",
-        # check_token() already ran auth.test and turned failures into one line.
-        token_verification_enabled=False,
-        # A plain ack: the answer always follows through respond().
-        process_before_response=False,
-    )
+    if settings.oauth:
+        app = App(
+            client=client,
+            signing_secret=settings.signing_secret or "",
+            oauth_settings=oauth_settings(settings, store),
+            user_facing_authorize_error_message=NOT_INSTALLED,
+            process_before_response=False,
+        )
+    else:
+        app = App(
+            client=client,
+            signing_secret=settings.signing_secret or "",
+            # check_token() already ran auth.test and turned failures into one line.
+            token_verification_enabled=False,
+            # A plain ack: the answer always follows through respond().
+            process_before_response=False,
+        )
     register(app, Handlers(store, fetch_paper=paper_fetcher(settings, store)), pool or WorkPool())
     return app
 
@@ -57,26 +73,72 @@ def serve(settings: Settings, store: Store, http_mode: bool = False, port: int =
         raise ConfigError(
             "HTTP mode needs SLACK_SIGNING_SECRET (Basic Information → App Credentials)"
         )
+    if settings.oauth and not http_mode:
+        raise ConfigError(
+            "Many workspaces (SLACK_CLIENT_ID and SLACK_CLIENT_SECRET) need HTTP mode: "
+            "run `papers-bot run --http`"
+        )
     if not http_mode and not settings.app_token:
         raise ConfigError("Socket Mode needs SLACK_APP_TOKEN (xapp-…); or run with --http")
-    if not settings.bot_token:
-        raise ConfigError("SLACK_BOT_TOKEN (xoxb-…) is needed to talk to Slack")
+    if not settings.bot_token and not settings.oauth:
+        raise ConfigError(
+            "SLACK_BOT_TOKEN (xoxb-…) is needed to talk to Slack "
+            "(or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET to install it in many workspaces)"
+        )
     client = make_client(settings)
-    identity = check_token(client)
+    if settings.oauth:
+        clients = TeamClients(settings, store)
+        log.info(
+            "Many workspaces: %d installed; install more at /slack/install",
+            len(store.installed_teams()),
+        )
+    else:
+        identity = check_token(client)
+        clients = TeamClients(settings, store, single=client)
+        log.info("Connected to Slack as %s in %s", identity.get("user"), identity.get("team"))
     app = build_app(settings, store, client)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    log.info("Connected to Slack as %s in %s", identity.get("user"), identity.get("team"))
-    # The ingest jobs and the digest tick; what was sent lives in SQLite, not in the scheduler.
-    jobs = scheduler.start(settings, store, client)
+    # The ingest jobs and the digest tick, run by whichever process holds the store's lease;
+    # what was sent lives in SQLite, not in the scheduler.
+    leader = scheduler.Leader(store, settings.lease_seconds)
+    jobs = scheduler.start(settings, store, clients, leader=leader)
     try:
         if http_mode:
-            serve_http(app, settings.signing_secret, port, stop)
+            serve_http(app, settings.signing_secret, port, stop, health=health(store, leader))
         else:
             _serve_socket(app, settings, stop)
     finally:
         jobs.shutdown(wait=False)
+        leader.release()
+
+
+def health(store: Store, leader: "scheduler.Leader"):
+    """What `/healthz` answers: the store readable, and who runs the scheduler.
+
+    `{"ok": bool, "store": "ok" | the error, "leader": "host:pid" | null,
+    "leader_expires_in": seconds, "this_process_leads": bool}`; ok needs both.
+    """
+
+    def report() -> dict:
+        try:
+            store.count()
+            lease = store.lease(scheduler.LEASE)
+            state = "ok"
+        except (sqlite3.Error, StoreError, OSError) as exc:  # the answer says what is wrong
+            return {"ok": False, "store": f"unreadable: {exc}", "leader": None}
+        expires_in = round(lease[1] - time.time(), 1) if lease else None
+        known = lease is not None and expires_in > 0
+        return {
+            "ok": known,
+            "store": state,
+            "leader": lease[0] if known else None,
+            "leader_expires_in": expires_in if known else None,
+            "this_process_leads": leader.held,
+        }
+
+    return report
 
 
 def _serve_socket(app: App, settings: Settings, stop: threading.Event) -> None:

@@ -22,6 +22,7 @@ import hmac
 import logging
 import threading
 import time
+from collections.abc import Callable
 
 import uvicorn
 from slack_bolt import App
@@ -29,7 +30,7 @@ from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_r
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
@@ -178,8 +179,13 @@ def verify(secret: str, body: bytes, timestamp: str | None, signature: str | Non
     return None
 
 
-def asgi_app(app: App, signing_secret: str) -> BodyLimits:
-    """The whole HTTP front: `POST /slack/events` for Slack, `GET /healthz` for load balancers."""
+def asgi_app(app: App, signing_secret: str, health: Callable[[], dict] | None = None) -> BodyLimits:
+    """The whole HTTP front: `POST /slack/events` for Slack, `GET /healthz` for load balancers.
+
+    With OAuth (the app has an `oauth_flow`), also `GET /slack/install` and
+    `GET /slack/oauth_redirect`: Bolt's install flow, state checked against the store.
+    :param health: what `/healthz` answers (a JSON object with `ok`); "ok" as text without it.
+    """
 
     async def events(request: Request) -> Response:
         body = await request.body()
@@ -201,19 +207,47 @@ def asgi_app(app: App, signing_secret: str) -> BodyLimits:
         return to_starlette_response(await run_in_threadpool(app.dispatch, bolt_request))
 
     async def healthz(request: Request) -> Response:
-        return PlainTextResponse("ok")
+        if health is None:
+            return PlainTextResponse("ok")
+        report = await run_in_threadpool(health)
+        return JSONResponse(report, status_code=200 if report.get("ok") else 503)
 
     routes = [
         Route(EVENTS_PATH, events, methods=["POST"]),
         Route("/healthz", healthz, methods=["GET"]),
     ]
+    flow = app.oauth_flow
+    if flow is not None:
+
+        async def install(request: Request) -> Response:
+            bolt_request = to_bolt_request(request, b"")
+            return to_starlette_response(
+                await run_in_threadpool(flow.handle_installation, bolt_request)
+            )
+
+        async def oauth_redirect(request: Request) -> Response:
+            bolt_request = to_bolt_request(request, b"")
+            return to_starlette_response(
+                await run_in_threadpool(flow.handle_callback, bolt_request)
+            )
+
+        routes += [
+            Route(flow.install_path, install, methods=["GET"]),
+            Route(flow.redirect_uri_path, oauth_redirect, methods=["GET"]),
+        ]
     return BodyLimits(Starlette(routes=routes))
 
 
-def serve_http(app: App, signing_secret: str, port: int, stop: threading.Event) -> None:
+def serve_http(
+    app: App,
+    signing_secret: str,
+    port: int,
+    stop: threading.Event,
+    health: Callable[[], dict] | None = None,
+) -> None:
     """Serve HTTP mode on all interfaces at `port` until `stop` is set."""
     config = uvicorn.Config(
-        asgi_app(app, signing_secret),
+        asgi_app(app, signing_secret, health),
         host="0.0.0.0",
         port=port,
         http=HeaderDeadline,

@@ -14,6 +14,7 @@ seconds, stale after four unanswered).
 import logging
 import socket
 import threading
+import time
 
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -24,6 +25,7 @@ from bot.slack.client import error_code
 
 log = logging.getLogger(__name__)
 PING_INTERVAL = 5.0  # seconds between the client's pings
+MAX_BACKOFF = 30.0  # seconds between reconnect attempts at most, while Slack refuses them
 WATCH_INTERVAL = (
     0.5  # seconds between the watchdog's looks: a dropped socket spins at most this long
 )
@@ -61,18 +63,30 @@ class Watchdog:
         self._stop.set()
 
     def _run(self) -> None:
+        retry_at, backoff = 0.0, self.interval
         while not self._stop.wait(self.interval):
             session = self.client.current_session
-            if session is None or not peer_closed(session.sock):
+            if session is None or self.client.closed:
                 continue
+            # A reset (rather than a FIN) makes the receive loop close the socket itself
+            # (sock None); the client would then wait for its next ping check, up to
+            # PING_INTERVAL seconds, to reconnect. Either way the far side closed it.
+            if session.sock is not None and not peer_closed(session.sock):
+                continue
+            if session.sock is None and time.monotonic() < retry_at:
+                continue  # a reconnect just failed: wait before asking Slack again
             log.info("Socket Mode connection closed by the far side; reconnecting")
             session.disconnect()  # ends the receive loop's spin on an empty recv()
             try:
-                self.client.connect_to_new_endpoint()
+                self.client.connect_to_new_endpoint()  # a no-op if the client got there first
+                retry_at, backoff = 0.0, self.interval
+                continue
             except SlackApiError as exc:
                 log.warning("Socket Mode reconnect refused (%s); retrying", error_code(exc))
             except (SlackRequestError, OSError) as exc:
                 log.warning("Socket Mode reconnect failed (%s); retrying", exc)
+            backoff = min(backoff * 2, MAX_BACKOFF)
+            retry_at = time.monotonic() + backoff
 
 
 def socket_handler(app: App, app_token: str) -> SocketModeHandler:

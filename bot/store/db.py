@@ -4,6 +4,7 @@ Every method opens its own short transaction. Each thread gets its own connectio
 Bolt's worker threads and the scheduler can read in parallel while one of them writes (WAL).
 """
 
+import fcntl
 import sqlite3
 import threading
 from collections import Counter
@@ -21,6 +22,7 @@ from bot.errors import StoreDamaged, StoreError, StoreFull
 from bot.store.digests import DigestsMixin
 from bot.store.schema import migrations
 from bot.store.topics import TopicsMixin
+from bot.store.workspaces import WorkspacesMixin
 
 TEXT_FIELDS = (
     "title",
@@ -110,6 +112,25 @@ def store_error(path: str, exc: sqlite3.DatabaseError) -> StoreError | None:
     if code in (SQLITE_CORRUPT, SQLITE_NOTADB) or "malformed" in text:
         return damaged(path, text)
     return None
+
+
+@contextmanager
+def migration_lock(path: str) -> Iterator[None]:
+    """Hold `<store>.lock` (an exclusive flock) while the schema is brought up to date.
+
+    sqlite-utils' migrations run DDL through executescript, which commits as it goes, so a
+    transaction cannot hold them together: several workers started on one store take turns
+    here instead, and each after the first finds nothing left to apply.
+    """
+    if path == ":memory:":
+        yield
+        return
+    with open(f"{path}.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def _row_of(paper: Paper) -> dict:
@@ -213,7 +234,7 @@ def _chunks(items: list, size: int = _CHUNK) -> Iterator[list]:
         yield items[start : start + size]
 
 
-class Store(TopicsMixin, DigestsMixin):
+class Store(TopicsMixin, DigestsMixin, WorkspacesMixin):
     """Papers, their popularity over time, daily lists and people's topics, in one SQLite file."""
 
     def __init__(self, path: str | Path):
@@ -223,7 +244,7 @@ class Store(TopicsMixin, DigestsMixin):
         # and a single memory map of the file keeps resident memory counted once.
         self._searcher: sqlite3.Connection | None = None
         self._search_lock = threading.Lock()
-        with self.translating_errors():
+        with self.translating_errors(), migration_lock(self.path):
             migrations.apply(self.db)
             if self.index_is_stale():  # an import was interrupted before it rebuilt the index
                 self.rebuild_index()

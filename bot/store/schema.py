@@ -214,3 +214,36 @@ def search_index(db):
         INSERT OR IGNORE INTO meta VALUES ('index_stale', '1');
         """
     )
+
+
+@migrations(name="0010_workspaces")
+def workspaces(db):
+    # installations: one row per (enterprise, team, installing user) as Slack's oauth.v2.access
+    # gave it, plus a row with user '' holding the workspace's latest installation (the one
+    # whose bot token answers that workspace). '' stands for "none" in the key columns (an
+    # org-wide install has no team; a plain workspace has no enterprise). `data` is the
+    # installation's fields as JSON, tokens included: the file is as secret as the tokens.
+    # oauth_states: each install link's `state`, usable once, until `expires_at` (epoch s).
+    # leases: who runs the scheduler (`holder` host:pid), until `expires_at` (epoch s).
+    db.executescript(
+        """
+        CREATE TABLE installations (
+            enterprise_id TEXT NOT NULL DEFAULT '',
+            team_id TEXT NOT NULL DEFAULT '',
+            user_id TEXT NOT NULL DEFAULT '',
+            bot_token TEXT,
+            data TEXT NOT NULL,
+            installed_at REAL NOT NULL,
+            PRIMARY KEY (enterprise_id, team_id, user_id)
+        ) WITHOUT ROWID;
+        CREATE TABLE oauth_states (
+            state TEXT PRIMARY KEY,
+            expires_at REAL NOT NULL
+        ) WITHOUT ROWID;
+        CREATE TABLE leases (
+            name TEXT PRIMARY KEY,
+            holder TEXT NOT NULL,
+            expires_at REAL NOT NULL
+        ) WITHOUT ROWID;
+        """
+    )
