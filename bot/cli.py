@@ -65,6 +65,8 @@ def main(verbose: bool) -> None:
     )
     # httpx logs every request URL at INFO; that is noise here.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    # APScheduler logs every job run at INFO: 1,440 digest ticks a day say nothing new.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
 @main.command()
