@@ -1,0 +1,120 @@
+"""What people do with papers: saved lists, "not interested" marks, and the term statistics
+"More like this" reads. Everything is per (team, user): one workspace never sees another's."""
+
+import sqlite3
+from collections.abc import Iterable
+
+from bot.clock import iso, utcnow
+
+# The search index's tokenizer: a paper's words are stemmed the same way to look up their
+# document frequencies in papers_vocab.
+TOKENIZER = "porter unicode61 remove_diacritics 2"
+
+
+class ActionsMixin:
+    """Saved papers, "not interested" marks, and document frequencies of index terms."""
+
+    # -- saved papers -----------------------------------------------------------------------
+
+    def save_paper(self, team: str, user: str, paper_id: str) -> bool:
+        """Add a stored paper to a person's saved list; False if it was already there.
+
+        Raises sqlite3.IntegrityError when `paper_id` is not stored (check with `get` first).
+        """
+        with self.translating_errors(), self.db.conn:
+            cursor = self.db.execute(
+                "INSERT OR IGNORE INTO saved VALUES (?, ?, ?, ?)",
+                [team, user, paper_id, iso(utcnow())],
+            )
+        return cursor.rowcount == 1
+
+    def unsave_paper(self, team: str, user: str, paper_id: str) -> bool:
+        """Remove a paper from a person's saved list; False if it was not there."""
+        with self.translating_errors(), self.db.conn:
+            cursor = self.db.execute(
+                "DELETE FROM saved WHERE team = ? AND user = ? AND paper_id = ?",
+                [team, user, paper_id],
+            )
+        return cursor.rowcount == 1
+
+    def is_saved(self, team: str, user: str, paper_id: str) -> bool:
+        sql = "SELECT 1 FROM saved WHERE team = ? AND user = ? AND paper_id = ?"
+        return self.db.execute(sql, [team, user, paper_id]).fetchone() is not None
+
+    def saved_ids(self, team: str, user: str) -> set[str]:
+        """The ids a person has saved (to label Save / Unsave buttons)."""
+        sql = "SELECT paper_id FROM saved WHERE team = ? AND user = ?"
+        return {r[0] for r in self.db.execute(sql, [team, user])}
+
+    def count_saved(self, team: str, user: str) -> int:
+        sql = "SELECT count(*) FROM saved WHERE team = ? AND user = ?"
+        return self.db.execute(sql, [team, user]).fetchone()[0]
+
+    def saved_papers(self, team: str, user: str, limit: int = -1, offset: int = 0) -> list:
+        """A person's saved papers as StoredPaper, newest saved first; `limit` -1 means all."""
+        from bot.store.db import _SELECT, stored_of  # the row shape lives with the papers
+
+        sql = f"""SELECT {_SELECT} FROM saved s JOIN papers p ON p.id = s.paper_id
+                  WHERE s.team = ? AND s.user = ?
+                  ORDER BY s.saved_at DESC, p.n DESC LIMIT ? OFFSET ?"""
+        return [stored_of(r) for r in self.db.query(sql, [team, user, limit, offset])]
+
+    # -- not interested ---------------------------------------------------------------------
+
+    def mark_not_interested(self, team: str, user: str, paper_id: str) -> bool:
+        """Keep a stored paper out of a person's digests; False if it was marked before."""
+        with self.translating_errors(), self.db.conn:
+            cursor = self.db.execute(
+                "INSERT OR IGNORE INTO not_interested VALUES (?, ?, ?, ?)",
+                [team, user, paper_id, iso(utcnow())],
+            )
+        return cursor.rowcount == 1
+
+    def not_interested_ids(self, team: str, user: str) -> set[str]:
+        """The ids a person marked "Not interested"."""
+        sql = "SELECT paper_id FROM not_interested WHERE team = ? AND user = ?"
+        return {r[0] for r in self.db.execute(sql, [team, user])}
+
+    # -- term statistics --------------------------------------------------------------------
+
+    def indexed_count(self) -> int:
+        """How many papers the search index holds (N in idf = log(N / df))."""
+        row = self.db.execute(
+            "SELECT coalesce(max(n), 0) FROM papers"  # n is dense enough for idf
+        ).fetchone()
+        return max(1, row[0])
+
+    def doc_frequencies(self, stems: Iterable[str]) -> dict[str, int]:
+        """Index stem → how many papers hold it (0 for a stem the index lacks).
+
+        Read from the fts5vocab table one term at a time: each is a lookup in FTS5's own
+        term b-tree, a fraction of a millisecond at a million papers.
+        """
+        out: dict[str, int] = {}
+        sql = "SELECT doc FROM papers_vocab WHERE term = ?"
+        for stem in stems:
+            row = self.db.execute(sql, [stem]).fetchone()
+            out[stem] = row[0] if row else 0
+        return out
+
+
+def stems_of(words: Iterable[str]) -> dict[str, str]:
+    """Each word → the stem the search index stores for it (words that index nothing drop out).
+
+    Uses SQLite's own tokenizer through a throwaway in-memory FTS5 table, so the stems are
+    exactly the index's: one row per word, read back through fts5vocab's instance table.
+    """
+    unique = list(dict.fromkeys(words))
+    if not unique:
+        return {}
+    con = sqlite3.connect(":memory:")
+    try:
+        con.execute(f"CREATE VIRTUAL TABLE t USING fts5(w, tokenize='{TOKENIZER}')")
+        con.execute("CREATE VIRTUAL TABLE v USING fts5vocab(t, 'instance')")
+        con.executemany("INSERT INTO t (rowid, w) VALUES (?, ?)", enumerate(unique, 1))
+        out: dict[str, str] = {}
+        for term, doc in con.execute("SELECT term, doc FROM v WHERE offset = 0"):
+            out.setdefault(unique[doc - 1], term)
+        return out
+    finally:
+        con.close()

@@ -1,0 +1,188 @@
+"""Saved papers, BibTeX, More like this and Not interested, on real SQLite stores."""
+
+import re
+
+import pytest
+
+from bot.core import bibtex as bib
+from bot.core import similar
+from bot.core.commands import Command, Handlers, Notice, Usage, Who
+from bot.core.models import Paper, StoredPaper
+from bot.core.paper_actions import BibTeX, SavedList, Similar
+from bot.errors import BadCommand, PaperNotFound
+from bot.store import Store
+from tests.conftest import NOW
+
+ANN = Who(team="T1", user="U1")
+BOB = Who(team="T1", user="U2")
+ANN_ELSEWHERE = Who(team="T2", user="U1")
+
+
+@pytest.fixture
+def handlers(seeded) -> Handlers:
+    return Handlers(seeded, clock=lambda: NOW)
+
+
+def test_save_lists_newest_first_per_person_and_workspace(handlers):
+    assert "Saved" in handlers.save(ANN, "2206.03001").text
+    assert "already" in handlers.save(ANN, "https://arxiv.org/abs/2206.03001v2").text
+    handlers.save(ANN, "2307.12270")
+    handlers.save(BOB, "2307.12270")
+    page = handlers.handle(Command("saved"), ANN)
+    assert isinstance(page, SavedList)
+    assert [p.paper.id for p in page.papers] == ["2307.12270", "2206.03001"]
+    assert page.total == 2 and not page.has_more
+    other = handlers.handle(Command("saved"), ANN_ELSEWHERE)
+    assert isinstance(other, Notice) and "no papers" in other.text
+
+
+def test_saved_is_paged(handlers, seeded):
+    for paper_id in sorted(seeded.known_ids(p.paper.id for p in seeded.newest(7))):
+        handlers.save(ANN, paper_id)
+    first = handlers.handle(Command("saved"), ANN)
+    second = handlers.handle(Command("saved", "", 5), ANN)
+    assert len(first.papers) == 5 and first.has_more
+    assert len(second.papers) == 2 and not second.has_more
+    assert not {p.paper.id for p in first.papers} & {p.paper.id for p in second.papers}
+
+
+def test_unsave_by_command_and_bad_ids(handlers, seeded):
+    handlers.save(ANN, "2206.03001")
+    assert "Removed" in handlers.handle(Command("unsave", "2206.03001"), ANN).text
+    assert "not in your saved" in handlers.handle(Command("unsave", "2206.03001"), ANN).text
+    assert isinstance(handlers.handle(Command("unsave", "hello"), ANN), Usage)
+    assert seeded.count_saved("T1", "U1") == 0
+
+
+@pytest.mark.parametrize("value", ["", "9999.99999", "2206.03001; DROP TABLE saved", "x" * 5000])
+def test_forged_button_values_change_nothing(handlers, seeded, value):
+    handlers.save(ANN, "2206.03001")
+    for action in (handlers.save, handlers.more_like, handlers.not_interested, handlers.unsave):
+        if action is handlers.unsave and value == "9999.99999":
+            assert "not in your saved" in action(ANN, value).text
+            continue
+        with pytest.raises((BadCommand, PaperNotFound)):
+            action(ANN, value)
+    assert seeded.saved_ids("T1", "U1") == {"2206.03001"}
+    assert seeded.not_interested_ids("T1", "U1") == set()
+
+
+def test_search_results_know_which_papers_are_saved(handlers):
+    handlers.save(ANN, "2206.03001")
+    assert handlers.handle(Command("search", "ocr"), ANN).saved == {"2206.03001"}
+    assert handlers.handle(Command("search", "ocr"), BOB).saved == frozenset()
+
+
+def test_bibtex_entries_hold_the_design_fields(handlers):
+    handlers.save(ANN, "2206.03001")
+    reply = handlers.handle(Command("saved", "bibtex"), ANN)
+    assert isinstance(reply, BibTeX) and reply.count == 1
+    text = reply.text
+    assert text.startswith("@misc{li2022ppocrv3,")
+    for field in (
+        "title = {{PP-OCRv3: More Attempts",
+        "author = {Chenxia Li and Weiwei Liu",
+        "year = {2022}",
+        "eprint = {2206.03001}",
+        "archivePrefix = {arXiv}",
+        "primaryClass = {cs.CV}",
+        "url = {https://arxiv.org/abs/2206.03001}",
+    ):
+        assert field in text
+
+
+def _paper(pid: str, title: str, authors=("Jürgen Müller",)) -> StoredPaper:
+    return StoredPaper(
+        Paper(id=pid, title=title, authors=authors, published="1999-01-02", categories=("hep-th",))
+    )
+
+
+def test_bibtex_escapes_tex_and_keeps_keys_unique_and_stable():
+    hostile = _paper("hep-th/9901001", "Q&A on 100% of $x_1^2$ {braces} #1 ~ \\cmd")
+    twin = _paper("hep-th/9901002", "Q&A again")
+    other = _paper("2206.03001", "Ünïcode Şen", authors=("Ö. Şen",))
+    text = bib.bibtex([hostile, twin, other])
+    assert r"Q\&A on 100\% of \$x\_1{\textasciicircum}2\$ \{braces\} \#1" in text
+    assert r"{\textbackslash}cmd" in text
+    assert r"J\"urgen M\"uller" in text and r"\c{S}en" in text
+    found = re.findall(r"@misc\{([^,]+),", text)
+    assert found == ["muller1999qa_hep-th_9901001", "muller1999qa_hep-th_9901002", "sen1999unicode"]
+    assert re.findall(r"@misc\{([^,]+),", bib.bibtex([other])) == ["sen1999unicode"]
+    # Braces stay balanced whatever the title held, so BibTeX reads every entry.
+    assert text.count("{") - text.count("\\{") == text.count("}") - text.count("\\}")
+
+
+def test_more_like_this_finds_the_ocr_neighbour_and_never_itself(seeded):
+    item = seeded.get("2206.03001")  # PP-OCRv3
+    found = similar.more_like_this(seeded, item, limit=5)
+    ids = [p.paper.id for p in found]
+    assert "2206.03001" not in ids
+    assert ids[0] == "2307.12270"  # CPPD: scene text recognition, shared authors
+    assert found == sorted(found, key=lambda p: -p.score)
+
+
+def test_more_like_this_handler_answers_similar(handlers):
+    reply = handlers.more_like(ANN, "2206.03001")
+    assert isinstance(reply, Similar) and reply.source.paper.id == "2206.03001"
+    assert all(p.paper.id != "2206.03001" for p in reply.papers)
+
+
+def test_distinctive_terms_prefer_rare_title_words(seeded):
+    terms = similar.distinctive_terms(seeded, seeded.get("2206.03001"))
+    top = list(terms.words.values())[:6]
+    assert "ocr" in top
+    assert not {"the", "for", "and", "of"} & set(terms.words.values())
+
+
+def test_stems_match_the_search_index():
+    from bot.store.actions import stems_of
+
+    assert stems_of(["recognition", "Decoders", "ocr"]) == {
+        "recognition": "recognit",
+        "Decoders": "decod",
+        "ocr": "ocr",
+    }
+
+
+def test_not_interested_marks_and_pushes_down_very_like_papers(handlers, seeded):
+    from dataclasses import replace
+
+    from bot.core.models import Sighting
+
+    assert similar.not_interested_penalties(seeded, "T1", "U1", seeded.newest(20)) == {}
+    handlers.not_interested(ANN, "2206.03001")
+    assert seeded.not_interested_ids("T1", "U1") == {"2206.03001"}
+    assert seeded.not_interested_ids("T1", "U2") == set()
+    # A near copy: the same work posted again under another id.
+    ppocr = seeded.get("2206.03001").paper
+    copy = replace(ppocr, id="2611.00001", title=ppocr.title.replace("v3", "v3.1"))
+    seeded.upsert([Sighting(copy, "arxiv")], NOW)
+    candidates = [seeded.get("2611.00001"), *seeded.newest(30)]
+    penalties = similar.not_interested_penalties(seeded, "T1", "U1", candidates)
+    assert penalties["2206.03001"] == 1.0
+    assert penalties["2611.00001"] >= similar.VERY_ALIKE
+    others = {pid: v for pid, v in penalties.items() if pid not in ("2206.03001", "2611.00001")}
+    assert others and all(0 < v < similar.VERY_ALIKE for v in others.values())
+    # Another person's digest is untouched.
+    assert similar.not_interested_penalties(seeded, "T1", "U2", candidates) == {}
+
+
+def test_saving_a_paper_not_stored_is_refused_by_the_store(store):
+    import sqlite3
+
+    with pytest.raises(sqlite3.IntegrityError):
+        store.save_paper("T1", "U1", "2206.03001")
+    assert store.count_saved("T1", "U1") == 0
+
+
+def test_migration_adds_tables_to_an_existing_store(tmp_path, seed_sightings):
+    path = tmp_path / "papers.db"
+    first = Store(path)
+    first.upsert(seed_sightings, NOW)
+    first.save_paper("T1", "U1", "2206.03001")
+    first.close()
+    again = Store(path)
+    assert again.saved_ids("T1", "U1") == {"2206.03001"}
+    assert again.doc_frequencies(["ocr", "zzzunknown"])["zzzunknown"] == 0
+    assert again.doc_frequencies(["ocr"])["ocr"] >= 2
+    again.close()
