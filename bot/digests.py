@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from bot.clock import iso, utcnow
 from bot.core import digest as d
-from bot.core import trending
+from bot.core import similar, trending
 from bot.core.commands import trending_list
 from bot.core.models import StoredPaper
 from bot.errors import ConfigError
@@ -370,7 +370,12 @@ class _Run:
                 pid for t in p.topics for pid in hits.get(t, ()) if first_seen[pid] >= after
             }
             eligible = {pid for pid in candidates if (p.team, p.user, pid) not in sent}
-            digest = d.personal_digest(p.topics, hits, eligible)
+            # "Not interested": that paper and very like ones out, like ones further down.
+            mine = {t: [pid for pid in hits.get(t, ()) if pid in eligible] for t in p.topics}
+            mine, _ = similar.held_back(self.store, p.team, p.user, mine, by_id)
+            digest = d.personal_digest(
+                p.topics, mine, {pid for ids in mine.values() for pid in ids}
+            )
             base = {"team": p.team, "target": p.user, "day": day}
             label = f"person {p.user}"
             if not digest.count:

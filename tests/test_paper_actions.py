@@ -186,3 +186,37 @@ def test_migration_adds_tables_to_an_existing_store(tmp_path, seed_sightings):
     assert again.doc_frequencies(["ocr", "zzzunknown"])["zzzunknown"] == 0
     assert again.doc_frequencies(["ocr"])["ocr"] >= 2
     again.close()
+
+
+def test_not_interested_keeps_the_paper_and_its_near_copy_out_of_the_dm(tmp_path):
+    import json
+    from dataclasses import replace
+
+    from bot.config import Settings
+    from bot.core.models import Sighting
+    from bot.slack.delivery import make_client
+    from tests.slack_emulator import SlackEmulator
+    from tests.test_delivery import TEAM, run, seed_trending
+
+    store = Store(tmp_path / "papers.db")
+    with SlackEmulator(bot_token="xoxb-test", team_id=TEAM) as emu:
+        emu.add_user("U1", tz="Europe/Paris")
+        emu.add_user("U2", tz="Europe/Paris")
+        settings = Settings(bot_token="xoxb-test", slack_api_url=emu.api_url, db_path=store.path)
+        slack = (settings, make_client(settings))
+        seed_trending(store)
+        ppocr = store.get("2206.03001").paper
+        copy = replace(ppocr, id="2611.00001", title=ppocr.title.replace("v3", "v3.1"))
+        store.upsert([Sighting(copy, "hf", upvotes=1)])
+        handlers = Handlers(store)
+        for user in ("U1", "U2"):
+            store.add_topic(TEAM, user, "ocr")
+        handlers.not_interested(Who(team=TEAM, user="U1"), "2206.03001")
+        run(slack, store, users=True)
+        (dm1,) = emu.messages("DU1")
+        (dm2,) = emu.messages("DU2")
+        mine, theirs = json.dumps(dm1.blocks), json.dumps(dm2.blocks)
+        assert "2206.03001" in theirs and "2611.00001" in theirs
+        assert "2206.03001" not in mine and "2611.00001" not in mine
+        assert "2307.12270" in mine  # other OCR papers still come
+    store.close()

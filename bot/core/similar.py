@@ -165,3 +165,26 @@ def not_interested_penalties(
         if value > 0:
             out[item.paper.id] = round(value, 4)
     return out
+
+
+def held_back(
+    store: Store, team: str, user: str, hits: dict[str, list[str]], papers: dict[str, StoredPaper]
+) -> tuple[dict[str, list[str]], set[str]]:
+    """A person's topic hits with their "Not interested" applied: (hits, ids held back).
+
+    Papers they marked, and papers at least VERY_ALIKE to one, are dropped; others like one
+    move down their topic's list in proportion (a paper 0.4 alike ranks as if 1/0.6 as far
+    down). `papers`: id → StoredPaper for every id in `hits`. Unchanged without marks.
+    """
+    if not store.not_interested_ids(team, user):
+        return hits, set()
+    wanted = {pid for ids in hits.values() for pid in ids}
+    penalty = not_interested_penalties(store, team, user, [papers[pid] for pid in sorted(wanted)])
+    dropped = {pid for pid, value in penalty.items() if value >= VERY_ALIKE}
+
+    def pushed_down(ids: list[str]) -> list[str]:
+        kept = [(i, pid) for i, pid in enumerate(ids) if pid not in dropped]
+        kept.sort(key=lambda pair: (pair[0] + 1) / (1 - penalty.get(pair[1], 0.0)))
+        return [pid for _, pid in kept]
+
+    return {topic: pushed_down(ids) for topic, ids in hits.items()}, dropped

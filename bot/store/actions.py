@@ -59,6 +59,13 @@ class ActionsMixin:
                   ORDER BY s.saved_at DESC, p.n DESC LIMIT ? OFFSET ?"""
         return [stored_of(r) for r in self.db.query(sql, [team, user, limit, offset])]
 
+    def get_n(self, n: int):
+        """The paper stored as row `n`, or None (benchmarks sample papers this way)."""
+        from bot.store.db import _SELECT, stored_of
+
+        row = next(iter(self.db.query(f"SELECT {_SELECT} FROM papers p WHERE n = ?", [n])), None)
+        return stored_of(row) if row else None
+
     # -- not interested ---------------------------------------------------------------------
 
     def mark_not_interested(self, team: str, user: str, paper_id: str) -> bool:
