@@ -103,8 +103,12 @@ def ours_search(db: Path, queries: Sequence[str]) -> dict:
     return {**_summary(times), "queries_with_no_hits": empty}
 
 
-def ours_more_like_this(db: Path, samples: int = 200, seed: int = 5) -> dict:
-    """More like this for `samples` papers spread over the store, as the button runs it; warm."""
+def ours_more_like_this(db: Path, samples: int = 200, seed: int = 5, warm: int = 100) -> dict:
+    """More like this for `samples` papers spread over the store, as the button runs it.
+
+    After `warm` other papers, so the common words' document counts are in memory as in a
+    bot that has run for a while (bot.store.actions.DF_CACHE); rare words still go to disk.
+    """
     import random
 
     from bot.core.similar import more_like_this
@@ -113,8 +117,9 @@ def ours_more_like_this(db: Path, samples: int = 200, seed: int = 5) -> dict:
     store = Store(db)
     top = store.indexed_count()
     rng = random.Random(seed)
-    items = [p for p in (store.get_n(rng.randint(1, top)) for _ in range(samples)) if p]
-    for item in items[:20]:
+    picks = [store.get_n(rng.randint(1, top)) for _ in range(samples + warm)]
+    items = [p for p in picks[warm:] if p]
+    for item in filter(None, picks[:warm]):
         more_like_this(store, item)
     times, empty = [], 0
     for item in items:

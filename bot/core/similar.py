@@ -22,7 +22,7 @@ MAX_TERMS = 12
 # Terms are added rarest first while the papers they match add up to at most this many, so
 # bm25 ranks every match (never just the newest) and a query stays within milliseconds at
 # a million papers (docs/BENCHMARKS.md).
-MATCH_BUDGET = 20_000
+MATCH_BUDGET = 3_000
 # How many bm25-best candidates are blended with authors and categories.
 POOL = 60
 # Where a word stands: a title word says more about a paper than an abstract word.

@@ -9,6 +9,8 @@ from bot.clock import iso, utcnow
 # The search index's tokenizer: a paper's words are stemmed the same way to look up their
 # document frequencies in papers_vocab.
 TOKENIZER = "porter unicode61 remove_diacritics 2"
+# Document frequencies kept in memory (see doc_frequencies): about 8 MB at most.
+DF_CACHE = 100_000
 
 
 class ActionsMixin:
@@ -94,14 +96,21 @@ class ActionsMixin:
     def doc_frequencies(self, stems: Iterable[str]) -> dict[str, int]:
         """Index stem → how many papers hold it (0 for a stem the index lacks).
 
-        Read from the fts5vocab table one term at a time: each is a lookup in FTS5's own
-        term b-tree, a fraction of a millisecond at a million papers.
+        Read from the fts5vocab table, which counts a term's documents by reading its whole
+        posting list: milliseconds for a common word at a million papers. So each count is
+        kept (up to DF_CACHE terms) for the life of the process: an idf moves little as a
+        few thousand papers a day are added to a million.
         """
+        cache = self.__dict__.setdefault("_df_cache", {})
         out: dict[str, int] = {}
         sql = "SELECT doc FROM papers_vocab WHERE term = ?"
         for stem in stems:
-            row = self.db.execute(sql, [stem]).fetchone()
-            out[stem] = row[0] if row else 0
+            if stem not in cache:
+                row = self.db.execute(sql, [stem]).fetchone()
+                if len(cache) >= DF_CACHE:
+                    cache.clear()  # rare: a long-running bot that met very many terms
+                cache[stem] = row[0] if row else 0
+            out[stem] = cache[stem]
         return out
 
 
