@@ -5,8 +5,9 @@ What it emulates
 * The Slack **Web API** over plain HTTP on 127.0.0.1 (ephemeral port), good enough for
   slack_sdk's ``WebClient(token=..., base_url=emu.api_url)``: ``auth.test``,
   ``apps.connections.open``, ``chat.postMessage``, ``chat.postEphemeral``, ``chat.update``,
-  ``chat.getPermalink``, ``conversations.open``, ``conversations.info``, ``users.info`` and
-  ``views.publish``, with Slack's response shapes and error codes (``invalid_auth``,
+  ``chat.getPermalink``, ``chat.unfurl``, ``conversations.open``, ``conversations.info``,
+  ``users.info`` and ``views.publish`` (at most 100 blocks in a Home tab), with Slack's
+  response shapes and error codes (``invalid_auth``,
   ``not_allowed_token_type``, ``not_in_channel``, ``channel_not_found``, ``is_archived``,
   ``thread_not_found``, ``no_text``, ``invalid_blocks``, ``message_not_found``,
   ``user_not_found``, ``unknown_method``). Both form-encoded and JSON bodies are accepted.
@@ -17,6 +18,9 @@ What it emulates
   connects to it unmodified (it uses plain TCP when the port is not 443).
 * **response_url** endpoints (``/response/<id>`` on the HTTP port): JSON bodies are recorded;
   after 5 posts to one URL the answer is HTTP 404 ``used_url``, as Slack does.
+* Home tab clicks (``send_block_action(..., view_id=...)``: no response_url, as Slack sends
+  them) and ``link_shared`` events (``send_link_shared``); the unfurls and Home tabs the bot
+  sent are kept (``unfurls()``, ``home_view(user)``).
 * Fault injection (``fail_next``): ``{"ok": false, "error": ...}`` or HTTP 429 with Retry-After.
 
 What it does not emulate
@@ -60,7 +64,8 @@ MAX_BLOCKS = 50
 MAX_TEXT = 40_000
 RESPONSE_URL_MAX_POSTS = 5
 # Fields slack_sdk serialises as JSON strings inside form-encoded bodies.
-JSON_FIELDS = ("blocks", "attachments", "view", "metadata", "user_auth_blocks")
+JSON_FIELDS = ("blocks", "attachments", "view", "metadata", "user_auth_blocks", "unfurls")
+MAX_VIEW_BLOCKS = 100
 
 
 # --------------------------------------------------------------------------- records
@@ -135,6 +140,8 @@ class _State:
     faults: dict[str, list[_Fault]] = field(default_factory=dict)
     sent_at: dict[str, float] = field(default_factory=dict)
     acks: dict[str, Ack] = field(default_factory=dict)
+    unfurls: list[dict] = field(default_factory=list)  # chat.unfurl params as received
+    home_views: dict[str, dict] = field(default_factory=dict)  # user -> latest published view
 
 
 class SlackError(Exception):
@@ -268,6 +275,7 @@ class SlackEmulator:
             "conversations.info": self._conversations_info,
             "users.info": self._users_info,
             "views.publish": self._views_publish,
+            "chat.unfurl": self._chat_unfurl,
         }
         self._httpd: _HttpServer | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -408,6 +416,16 @@ class SlackEmulator:
                 raise TimeoutError(f"fewer than {min_count} response_url posts: {current()}")
             return current()
 
+    def unfurls(self) -> list[dict]:
+        """The chat.unfurl calls that succeeded: each {"channel", "ts", "unfurls"}."""
+        with self._cond:
+            return list(self._state.unfurls)
+
+    def home_view(self, user: str) -> dict | None:
+        """The Home tab last published for `user` (the `view` of views.publish), or None."""
+        with self._cond:
+            return self._state.home_views.get(user)
+
     def wait_for(self, predicate: Callable[[], Any], timeout: float = 5) -> Any:
         """Poll `predicate` (woken early by any emulator event); return its truthy value."""
         deadline = time.monotonic() + timeout
@@ -477,7 +495,12 @@ class SlackEmulator:
         *,
         block_id: str = "actions",
         message_ts: str | None = None,
+        view_id: str | None = None,
     ) -> str:
+        """Push a button click. With `view_id` it is a click in the clicker's Home tab: the
+        payload carries the view and, as from Slack, neither channel nor response_url."""
+        if view_id is not None:
+            return self._send_view_action(action_id, value, user_id, view_id, block_id)
         with self._cond:
             channel = self._channels.get(channel_id)
             message = self._find_message(channel_id, message_ts) if message_ts else None
@@ -519,6 +542,61 @@ class SlackEmulator:
         if message is not None and message.kind == "message":
             payload["message"] = self._message_json(message)
         return self._send_envelope("interactive", payload, accepts_response_payload=False)
+
+    def _send_view_action(
+        self, action_id: str, value: str, user_id: str, view_id: str, block_id: str
+    ) -> str:
+        with self._cond:
+            view = dict(self._state.home_views.get(user_id) or {"type": "home", "blocks": []})
+        view.update(id=view_id, team_id=self.team_id, app_id=APP_ID, bot_id=BOT_ID)
+        payload: dict[str, Any] = {
+            "type": "block_actions",
+            "user": {
+                "id": user_id,
+                "username": self._user_name(user_id),
+                "name": self._user_name(user_id),
+                "team_id": self.team_id,
+            },
+            "api_app_id": APP_ID,
+            "token": "verification-token",
+            "container": {"type": "view", "view_id": view_id},
+            "trigger_id": self._trigger_id(),
+            "team": {"id": self.team_id, "domain": self.team_domain},
+            "enterprise": None,
+            "is_enterprise_install": False,
+            "view": view,
+            "actions": [
+                {
+                    "action_id": action_id,
+                    "block_id": block_id,
+                    "text": {"type": "plain_text", "text": action_id, "emoji": True},
+                    "value": value,
+                    "type": "button",
+                    "action_ts": f"{time.time():.6f}",
+                }
+            ],
+        }
+        return self._send_envelope("interactive", payload, accepts_response_payload=False)
+
+    def send_link_shared(
+        self, urls: list[str], channel: str = "C1", user: str = "U1", message_ts: str | None = None
+    ) -> str:
+        """Push a ``link_shared`` event for `urls` posted by `user` in `channel`."""
+        links = [
+            {"url": u, "domain": (urlsplit(u).hostname or "").removeprefix("www.")} for u in urls
+        ]
+        event = {
+            "type": "link_shared",
+            "channel": channel,
+            "is_bot_user_member": True,
+            "user": user,
+            "message_ts": message_ts or self._next_ts(),
+            "unfurl_id": f"C{uuid.uuid4().hex[:12].upper()}",
+            "source": "conversations_history",
+            "links": links,
+            "event_ts": f"{time.time():.6f}",
+        }
+        return self.send_event(event)
 
     def send_event(self, event: dict[str, Any]) -> str:
         """Push an ``events_api`` envelope wrapping `event` (e.g. app_home_opened)."""
@@ -886,6 +964,10 @@ class SlackEmulator:
         view = params.get("view")
         if not params.get("user_id") or not isinstance(view, dict):
             raise SlackError("invalid_arguments")
+        blocks = view.get("blocks", [])
+        if not isinstance(blocks, list) or len(blocks) > MAX_VIEW_BLOCKS:
+            raise SlackError("invalid_blocks")
+        self._state.home_views[params["user_id"]] = view
         view_id = f"V{uuid.uuid4().hex[:10].upper()}"
         return {
             "view": {
@@ -901,3 +983,16 @@ class SlackEmulator:
                 "hash": uuid.uuid4().hex,
             }
         }
+
+    def _chat_unfurl(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel, ts, unfurls = params.get("channel"), params.get("ts"), params.get("unfurls")
+        if not channel or not ts:
+            raise SlackError("invalid_arguments")
+        if not isinstance(unfurls, dict) or not unfurls:
+            raise SlackError("invalid_unfurls_format")
+        for card in unfurls.values():
+            blocks = card.get("blocks") if isinstance(card, dict) else None
+            if blocks is not None and (not isinstance(blocks, list) or len(blocks) > MAX_BLOCKS):
+                raise SlackError("invalid_blocks")
+        self._state.unfurls.append({"channel": channel, "ts": ts, "unfurls": unfurls})
+        return {}
