@@ -6,7 +6,7 @@ from dataclasses import replace
 from slack_sdk.errors import SlackApiError
 
 from bot.core.commands import Command, Handlers, Notice, Who, parse
-from bot.slack import blocks
+from bot.slack import paper_blocks
 from bot.slack.client import error_code
 from bot.slack.delivery import check_channel
 from bot.slack.listeners.guard import answered
@@ -51,6 +51,6 @@ def papers(handlers: Handlers):
                 problem = check_channel(client, who.channel)
                 if problem and isinstance(reply, Notice):
                     reply = Notice(f"{reply.text}\n{problem}", reply.items)
-            respond(response_type="ephemeral", **blocks.render(reply))
+            respond(response_type="ephemeral", **paper_blocks.render(reply))
 
     return handle_papers

@@ -1,0 +1,198 @@
+"""End to end: the real `papers-bot run` against the Slack emulator; buttons clicked as Slack
+would, found in the blocks the bot sent. Save, list, BibTeX, Unsave, More like this, the Home
+tab, link previews."""
+
+import json
+
+import pytest
+
+from tests.bot_process import BotProcess, bot_env
+from tests.slack_emulator import SlackEmulator
+
+TEAM = "T0001"
+
+
+@pytest.fixture
+def emu():
+    with SlackEmulator(bot_token="xoxb-test", app_token="xapp-test", team_id=TEAM) as e:
+        e.add_user("U1", tz="Europe/Paris", tz_offset=3600)
+        e.add_user("U2", tz="Asia/Tokyo", tz_offset=32400)
+        e.add_channel("C1", member=True)
+        yield e
+
+
+@pytest.fixture
+def bot(emu, seeded, tmp_path):
+    process = BotProcess(bot_env(emu, seeded.path), log_path=tmp_path / "bot.log")
+    try:
+        emu.wait_socket_connected(timeout=20)
+    except TimeoutError:
+        process.stop()
+        raise AssertionError(f"bot never connected:\n{process.log}") from None
+    yield process
+    process.stop()
+
+
+def ask(emu, text: str, user: str = "U1") -> dict:
+    url = emu.new_response_url()
+    eid = emu.send_slash_command(text=text, user_id=user, channel_id="C1", response_url=url)
+    assert emu.wait_ack(eid, timeout=5).latency < 3
+    (answer,) = emu.response_posts(timeout=10, url=url)
+    return answer
+
+
+def buttons_in(blocks: list[dict]) -> list[dict]:
+    """Every button in a message or view, in order, from actions blocks and accessories."""
+    found = []
+    for block in blocks:
+        if block.get("type") == "actions":
+            found += [e for e in block["elements"] if e.get("type") == "button"]
+        elif block.get("accessory", {}).get("type") == "button":
+            found.append(block["accessory"])
+    return found
+
+
+def find_button(blocks: list[dict], label: str, value: str | None = None) -> dict:
+    for element in buttons_in(blocks):
+        if element["text"]["text"] == label and value in (None, element["value"]):
+            return element
+    raise AssertionError(f"no {label} button ({value}) in {json.dumps(blocks)[:2000]}")
+
+
+def click(emu, element: dict, user: str = "U1") -> dict:
+    """Click a button on a message; return the answer posted to its response_url."""
+    url = emu.new_response_url()
+    eid = emu.send_block_action(
+        action_id=element["action_id"], value=element["value"], user_id=user, response_url=url
+    )
+    assert emu.wait_ack(eid, timeout=5).latency < 3
+    (answer,) = emu.response_posts(timeout=10, url=url)
+    return answer
+
+
+def texts(answer: dict) -> str:
+    return json.dumps(answer["blocks"], ensure_ascii=False)
+
+
+def test_save_list_bibtex_unsave_by_clicking(emu, bot):
+    results = ask(emu, "ocr")
+    save = find_button(results["blocks"], "Save", "2206.03001")
+    assert find_button(results["blocks"], "More like this", "2206.03001")
+    answer = click(emu, save)
+    assert answer["response_type"] == "ephemeral" and "Saved “PP-OCRv3" in answer["text"]
+    assert "already in your saved papers" in click(emu, save)["text"]
+    # The next search knows it is saved: its button says Unsave.
+    again = ask(emu, "ocr")
+    assert find_button(again["blocks"], "Unsave", "2206.03001")
+    saved = ask(emu, "saved")
+    assert "PP-OCRv3" in texts(saved) and "1–1 of 1" in texts(saved)
+    bib = ask(emu, "saved bibtex")
+    assert "@misc{li2022ppocrv3," in texts(bib) and "eprint = {2206.03001}" in texts(bib)
+    # Another person's list is their own.
+    assert "saved no papers" in ask(emu, "saved", user="U2")["text"]
+    unsave = find_button(saved["blocks"], "Unsave", "2206.03001")
+    assert "Removed" in click(emu, unsave)["text"]
+    assert "saved no papers" in ask(emu, "saved")["text"]
+
+
+def test_more_like_this_answers_similar_papers_never_itself(emu, bot):
+    results = ask(emu, "ocr")
+    answer = click(emu, find_button(results["blocks"], "More like this", "2206.03001"))
+    assert answer["text"].startswith("Papers like “PP-OCRv3")
+    linked = [b["value"] for b in buttons_in(answer["blocks"]) if b["text"]["text"] == "Save"]
+    assert linked and "2206.03001" not in linked
+    assert "2307.12270" in linked  # scene text recognition, same group's authors
+
+
+FORGED = [
+    ("paper_save", "9999.99999"),
+    ("paper_save", "not an id"),
+    ("paper_more_like", "'; DROP TABLE saved; --"),
+    ("paper_not_interested", "x" * 3000),
+    ("topic_remove", "never followed"),
+    ("papers_saved_more", "-1"),
+    ("digest_set", "sideways"),
+]
+
+
+def test_forged_button_values_are_one_line_and_change_nothing(emu, bot, seeded):
+    for action_id, value in FORGED:
+        url = emu.new_response_url()
+        eid = emu.send_block_action(action_id=action_id, value=value, response_url=url)
+        assert emu.wait_ack(eid, timeout=5).latency < 3
+        (answer,) = emu.response_posts(timeout=10, url=url)
+        assert answer["response_type"] == "ephemeral"
+        assert len(answer["text"].splitlines()) == 1, (action_id, answer["text"])
+        assert "Traceback" not in answer["text"]
+    assert seeded.count_saved(TEAM, "U1") == 0
+    assert seeded.not_interested_ids(TEAM, "U1") == set()
+    assert seeded.topics(TEAM, "U1") == []
+    assert bot.proc.poll() is None
+    assert "Traceback" not in bot.log
+
+
+def test_home_tab_opens_and_refreshes_after_remove_and_unsave(emu, bot):
+    ask(emu, "subscribe ocr")
+    ask(emu, "subscribe diffusion video")
+    ask(emu, "save 2206.03001")
+    emu.send_event({"type": "app_home_opened", "user": "U1", "channel": "D1", "tab": "home"})
+    view = emu.wait_for(lambda: emu.home_view("U1"), timeout=10)
+    assert view["type"] == "home" and len(view["blocks"]) <= 100
+    body = texts(view)
+    assert "Your digest" in body and "ocr" in body and "PP-OCRv3" in body
+    assert "Trending today" in body
+    remove = find_button(view["blocks"], "Remove", "ocr")
+    publishes = len(emu.calls("views.publish"))
+    eid = emu.send_block_action(remove["action_id"], remove["value"], view_id="V1")
+    assert emu.wait_ack(eid).latency < 3
+    emu.wait_for(lambda: len(emu.calls("views.publish")) > publishes, timeout=10)
+    after = emu.home_view("U1")
+    assert find_button(after["blocks"], "Remove", "diffusion video")
+    assert not [b for b in buttons_in(after["blocks"]) if b["value"] == "ocr"]
+    assert "Unsubscribed from “ocr”" in texts(after)
+    unsave = find_button(after["blocks"], "Unsave", "2206.03001")
+    publishes = len(emu.calls("views.publish"))
+    emu.send_block_action(unsave["action_id"], unsave["value"], view_id="V1")
+    emu.wait_for(lambda: len(emu.calls("views.publish")) > publishes, timeout=10)
+    assert "Your saved papers* (0)" in texts(emu.home_view("U1"))
+
+
+def test_home_tab_stays_within_100_blocks(emu, bot, seeded):
+    for paper in seeded.newest(18):
+        seeded.save_paper(TEAM, "U2", paper.paper.id)
+    for n in range(25):
+        seeded.add_topic(TEAM, "U2", f"topic number {n}")
+    emu.send_event({"type": "app_home_opened", "user": "U2", "channel": "D2", "tab": "home"})
+    view = emu.wait_for(lambda: emu.home_view("U2"), timeout=10)
+    assert len(view["blocks"]) <= 100
+    assert len([b for b in buttons_in(view["blocks"]) if b["text"]["text"] == "Remove"]) == 25
+
+
+LINKS = [
+    "https://arxiv.org/abs/2206.03001v2",
+    "https://arxiv.org/pdf/2206.03001.pdf",
+    "https://huggingface.co/papers/2206.03001",
+    "https://www.alphaxiv.org/abs/2206.03001",
+]
+
+
+def test_link_previews_for_each_domain(emu, bot):
+    for n, url in enumerate(LINKS):
+        ts = f"1700000000.{n}"
+        emu.send_link_shared([url, "https://arxiv.org/list/cs.CV/recent"], message_ts=ts)
+        emu.wait_for(lambda n=n: len(emu.unfurls()) > n, timeout=10)
+        call = emu.unfurls()[n]
+        assert call["channel"] == "C1" and call["ts"] == ts
+        assert list(call["unfurls"]) == [url]  # the listing page gets no card
+        card = call["unfurls"][url]["blocks"]
+        assert "<https://arxiv.org/abs/2206.03001|PP-OCRv3" in card[0]["text"]["text"]
+        assert find_button(card, "Save", "2206.03001")
+
+
+def test_unknown_paper_link_gets_no_card(emu, bot):
+    # The bot's Hugging Face and arXiv endpoints are unreachable: no paper, so no card.
+    emu.send_link_shared(["https://arxiv.org/abs/2601.99999"])
+    emu.send_link_shared(["https://arxiv.org/abs/2206.03001"])
+    emu.wait_for(emu.unfurls, timeout=20)
+    assert [list(c["unfurls"]) for c in emu.unfurls()] == [["https://arxiv.org/abs/2206.03001"]]
+    assert bot.proc.poll() is None
