@@ -196,3 +196,62 @@ def test_unknown_paper_link_gets_no_card(emu, bot):
     emu.wait_for(emu.unfurls, timeout=20)
     assert [list(c["unfurls"]) for c in emu.unfurls()] == [["https://arxiv.org/abs/2206.03001"]]
     assert bot.proc.poll() is None
+
+
+def test_dm_buttons_and_not_interested_keeps_a_paper_out_of_the_next_dm(emu, tmp_path):
+    import subprocess
+    import sys
+    from dataclasses import replace
+    from datetime import timedelta
+
+    from bot.clock import utcnow
+    from bot.config import Settings
+    from bot.core.models import Sighting
+    from bot.slack.delivery import make_client
+    from bot.store import Store
+    from tests.bot_process import ROOT
+    from tests.test_delivery import run, seed_trending
+
+    store = Store(tmp_path / "papers.db")
+    seed_trending(store)
+    bot = BotProcess(bot_env(emu, store.path), log_path=tmp_path / "bot.log")
+    try:
+        emu.wait_socket_connected(timeout=20)
+        ask(emu, "subscribe ocr")
+        sent = subprocess.run(
+            [sys.executable, "-m", "bot", "digest", "--users"],
+            env=bot_env(emu, store.path, PAPERS_POST_INTERVAL="0.05"),
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert sent.returncode == 0, sent.stdout + sent.stderr
+        (dm,) = emu.messages("DU1")
+        refuse = find_button(dm.blocks, "Not interested", "2206.03001")
+        assert find_button(dm.blocks, "Save", "2206.03001")
+        like = click(emu, find_button(dm.blocks, "More like this", "2206.03001"))
+        assert like["text"].startswith("Papers like “PP-OCRv3")
+        answer = click(emu, refuse)
+        assert (
+            answer["response_type"] == "ephemeral" and "stay out of your digests" in answer["text"]
+        )
+        assert store.not_interested_ids(TEAM, "U1") == {"2206.03001"}
+    finally:
+        bot.stop()
+    # Tomorrow: a near copy of the refused paper and another OCR paper arrive.
+    tomorrow = utcnow() + timedelta(days=1)
+    ppocr = store.get("2206.03001").paper
+    copy = replace(ppocr, id="2611.00001", title=ppocr.title.replace("v3", "v3.1"))
+    other = replace(
+        ppocr, id="2611.00002", title="Handwritten OCR for field notes", abstract="We read notes."
+    )
+    store.upsert(
+        [Sighting(copy, "hf", upvotes=9), Sighting(other, "hf", upvotes=1)],
+        tomorrow - timedelta(hours=1),
+    )
+    settings = Settings(bot_token="xoxb-test", slack_api_url=emu.api_url, db_path=store.path)
+    run((settings, make_client(settings)), store, users=True, now=tomorrow)
+    latest = json.dumps(emu.messages("DU1")[-1].blocks)
+    assert "2611.00002" in latest and "2611.00001" not in latest
+    store.close()

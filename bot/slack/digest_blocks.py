@@ -19,6 +19,7 @@ from bot.slack.blocks import (
     message,
     section,
 )
+from bot.slack.buttons import paper_actions
 
 MAX_HEADER = 150
 EXCERPT = 500
@@ -76,6 +77,7 @@ def thread_reply(number: int, item: StoredPaper) -> dict:
     if p.abstract.strip():
         blocks.append(section(escape(excerpt(p.abstract))))
     blocks.append(context(links_line(item)))
+    blocks.append(paper_actions(p.id))  # Save and More like this, for whoever clicks
     fallback = f"{number}. {p.title} — {authors_line(p.authors)}"
     return message(blocks, fallback + (f" · {why}" if why else ""))
 
@@ -91,7 +93,14 @@ def personal(day: str, groups: list[tuple[str, list[StoredPaper]]], more: dict[s
     count = sum(len(papers) for _, papers in groups)
     title = f"New papers on your topics · {day_label(day)}"
     blocks = [header(title)]
+    # Each paper its own section with Save, More like this and Not interested under it;
+    # a topic's heading and its "and N more" are packed with the paper before them.
     lines: list[str] = []
+
+    def flush() -> None:
+        blocks.extend(sections(lines, 1))
+        lines.clear()
+
     for topic, papers in groups:
         lines.append(f"*{escape(topic)}*")
         for item in papers:
@@ -100,12 +109,16 @@ def personal(day: str, groups: list[tuple[str, list[StoredPaper]]], more: dict[s
             line = f"• {link(p.abs_url, clip(p.title, LIST_TITLE))} — "
             line += escape(clip(authors_line(p.authors), 120))
             lines.append(line + (f" · {why}" if why else ""))
+            flush()
+            blocks.append(paper_actions(p.id, not_interested=True))
         if more.get(topic):
             lines.append(f"and {more[topic]} more — `/papers {escape(topic)}`")
     for topic, n in more.items():
         if topic not in {t for t, _ in groups}:
             lines.append(f"*{escape(topic)}*: {n} more — `/papers {escape(topic)}`")
-    blocks += sections(lines, MAX_BLOCKS - 2)
+    if lines:
+        flush()
+    blocks = blocks[: MAX_BLOCKS - 1]
     blocks.append(context("`/papers digest off` stops these; `/papers topics` lists your topics."))
     papers_word = "paper" if count == 1 else "papers"
     topics = ", ".join(t for t, _ in groups)
