@@ -115,6 +115,9 @@ def ours_more_like_this(db: Path, samples: int = 200, seed: int = 5, warm: int =
     from bot.store import Store
 
     store = Store(db)
+    t0 = time.perf_counter()
+    common = store.load_common_terms()  # as `papers-bot run` does at start
+    load_s = time.perf_counter() - t0
     top = store.indexed_count()
     rng = random.Random(seed)
     picks = [store.get_n(rng.randint(1, top)) for _ in range(samples + warm)]
@@ -128,7 +131,12 @@ def ours_more_like_this(db: Path, samples: int = 200, seed: int = 5, warm: int =
         times.append(time.perf_counter() - t0)
         empty += not found
     store.close()
-    return {**_summary(times), "papers_with_none_like_them": empty}
+    return {
+        **_summary(times),
+        "papers_with_none_like_them": empty,
+        "common_terms": common,
+        "common_terms_load_s": load_s,
+    }
 
 
 def top_results(db: Path, queries: Sequence[str], k: int = 5) -> dict:

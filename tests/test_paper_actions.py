@@ -220,3 +220,12 @@ def test_not_interested_keeps_the_paper_and_its_near_copy_out_of_the_dm(tmp_path
         assert "2206.03001" not in mine and "2611.00001" not in mine
         assert "2307.12270" in mine  # other OCR papers still come
     store.close()
+
+
+def test_more_like_this_with_common_terms_in_memory_agrees(seeded):
+    item = seeded.get("2206.03001")
+    before = [p.paper.id for p in similar.more_like_this(seeded, item)]
+    assert seeded.load_common_terms(min_docs=3) > 0
+    after = [p.paper.id for p in similar.more_like_this(seeded, item)]
+    assert after[0] == before[0] == "2307.12270"
+    assert "2206.03001" not in after

@@ -23,6 +23,8 @@ MAX_TERMS = 12
 # bm25 ranks every match (never just the newest) and a query stays within milliseconds at
 # a million papers (docs/BENCHMARKS.md).
 MATCH_BUDGET = 3_000
+# How many of a paper's best terms are counted exactly (the rest may be estimates).
+EXACT_TERMS = MAX_TERMS + 6
 # How many bm25-best candidates are blended with authors and categories.
 POOL = 60
 # Where a word stands: a title word says more about a paper than an abstract word.
@@ -73,13 +75,22 @@ def distinctive_terms(store: Store, item: StoredPaper, limit: int = MAX_TERMS * 
         by_stem[stem] += weight
         if stem not in words or len(word) < len(words[stem]):
             words[stem] = word
-    df = store.doc_frequencies(by_stem)
     total = store.indexed_count()
-    weights = {
-        stem: tf * math.log(1 + (total - df[stem] + 0.5) / (df[stem] + 0.5))
-        for stem, tf in by_stem.items()
-        if df[stem] > 1
-    }
+
+    def ranked(df: dict[str, int]) -> dict[str, float]:
+        return {
+            stem: tf * math.log(1 + (total - df[stem] + 0.5) / (df[stem] + 0.5))
+            for stem, tf in by_stem.items()
+            if df[stem] > 1
+        }
+
+    # Rare terms first ranked on an estimate of their count, then counted exactly: only
+    # the few that can make the list cost a lookup in the index.
+    df = store.doc_frequencies(by_stem, exact=False)
+    guess = ranked(df)
+    short = sorted(guess, key=lambda s: (-guess[s], s))[:EXACT_TERMS]
+    df.update(store.doc_frequencies(short))
+    weights = ranked(df)
     best = sorted(weights, key=lambda s: (-weights[s], s))[:limit]
     return Terms({s: weights[s] for s in best}, {s: words[s] for s in best}, df)
 

@@ -11,6 +11,8 @@ from bot.clock import iso, utcnow
 TOKENIZER = "porter unicode61 remove_diacritics 2"
 # Document frequencies kept in memory (see doc_frequencies): about 8 MB at most.
 DF_CACHE = 100_000
+# Terms in at least this many papers are read into memory at start (load_common_terms).
+COMMON_DOCS = 20
 
 
 class ActionsMixin:
@@ -93,24 +95,49 @@ class ActionsMixin:
         ).fetchone()
         return max(1, row[0])
 
-    def doc_frequencies(self, stems: Iterable[str]) -> dict[str, int]:
+    def load_common_terms(self, min_docs: int = COMMON_DOCS) -> int:
+        """Read the document count of every term in at least `min_docs` papers into memory.
+
+        One pass over FTS5's vocabulary (about 10 s at a million papers, on a background
+        thread at start-up); after it, `doc_frequencies` answers common terms from memory and
+        knows any other term is rarer than `min_docs`. Returns how many terms were read.
+        """
+        conn = self._connect()  # its own connection: this runs beside the bot's threads
+        try:
+            rows = conn.execute("SELECT term, doc FROM papers_vocab WHERE doc >= ?", [min_docs])
+            common = dict(rows.fetchall())
+        finally:
+            conn.close()
+        self.__dict__["_common_terms"] = (common, min_docs)
+        return len(common)
+
+    def doc_frequencies(self, stems: Iterable[str], exact: bool = True) -> dict[str, int]:
         """Index stem → how many papers hold it (0 for a stem the index lacks).
 
-        Read from the fts5vocab table, which counts a term's documents by reading its whole
-        posting list: milliseconds for a common word at a million papers. So each count is
-        kept (up to DF_CACHE terms) for the life of the process: an idf moves little as a
-        few thousand papers a day are added to a million.
+        fts5vocab counts a term's documents by reading its whole posting list, and every
+        lookup costs a fraction of a millisecond even for a rare term. So counts of common
+        terms come from memory once `load_common_terms` ran; with `exact=False` a term not
+        among them is answered as half that floor without asking the index (it is rare:
+        its exact count matters little to its idf). Counts asked for are kept (up to
+        DF_CACHE terms) for the life of the process: an idf moves little as a few thousand
+        papers a day join a million.
         """
         cache = self.__dict__.setdefault("_df_cache", {})
+        common, floor = self.__dict__.get("_common_terms", ({}, 0))
         out: dict[str, int] = {}
         sql = "SELECT doc FROM papers_vocab WHERE term = ?"
         for stem in stems:
-            if stem not in cache:
+            if stem in common:
+                out[stem] = common[stem]
+            elif stem in cache:
+                out[stem] = cache[stem]
+            elif floor and not exact:
+                out[stem] = floor // 2
+            else:
                 row = self.db.execute(sql, [stem]).fetchone()
                 if len(cache) >= DF_CACHE:
                     cache.clear()  # rare: a long-running bot that met very many terms
-                cache[stem] = row[0] if row else 0
-            out[stem] = cache[stem]
+                out[stem] = cache[stem] = row[0] if row else 0
         return out
 
 
