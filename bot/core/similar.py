@@ -7,13 +7,17 @@ then blended with shared authors and arXiv categories. The same terms give `like
 digests use to push down papers very like one a person marked "Not interested".
 """
 
+import logging
 import math
 import re
+import sqlite3
+import threading
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bot.core.models import StoredPaper
+from bot.errors import PapersError
 from bot.store import Store
 from bot.store.actions import stems_of
 
@@ -37,6 +41,7 @@ CATEGORY_WEIGHT = 0.05  # any other shared category
 VERY_ALIKE = 0.5
 
 _WORD = re.compile(r"[^\W_]+")
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -199,3 +204,19 @@ def held_back(
         return [pid for _, pid in kept]
 
     return {topic: pushed_down(ids) for topic, ids in hits.items()}, dropped
+
+
+def warm_up(store: Store) -> threading.Thread:
+    """Read common terms' counts (Store.load_common_terms) on a background thread, so the
+    first "More like this" clicks after a start are as fast as later ones."""
+
+    def load() -> None:
+        try:
+            count = store.load_common_terms()
+            log.info("More like this: %d common terms read", count)
+        except (sqlite3.Error, PapersError) as exc:  # clicks then count terms one by one
+            log.warning("Could not read common terms for More like this: %s", exc)
+
+    thread = threading.Thread(target=load, name="common-terms", daemon=True)
+    thread.start()
+    return thread

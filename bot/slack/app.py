@@ -13,6 +13,7 @@ from slack_sdk.errors import SlackApiError, SlackRequestError
 
 from bot import scheduler
 from bot.config import Settings
+from bot.core import similar
 from bot.core.commands import Handlers
 from bot.errors import ConfigError
 from bot.lookup import paper_fetcher
@@ -65,6 +66,7 @@ def serve(settings: Settings, store: Store, http_mode: bool = False, port: int =
     log.info("Connected to Slack as %s in %s", identity.get("user"), identity.get("team"))
     # The ingest jobs and the digest tick; what was sent lives in SQLite, not in the scheduler.
     jobs = scheduler.start(settings, store, client)
+    similar.warm_up(store)  # "More like this": common terms' counts, off the Slack threads
     try:
         if http_mode:
             _serve_http(app, port, stop)
