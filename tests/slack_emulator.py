@@ -21,7 +21,8 @@ What it emulates
 * Home tab clicks (``send_block_action(..., view_id=...)``: no response_url, as Slack sends
   them) and ``link_shared`` events (``send_link_shared``); the unfurls and Home tabs the bot
   sent are kept (``unfurls()``, ``home_view(user)``).
-* Fault injection (``fail_next``): ``{"ok": false, "error": ...}`` or HTTP 429 with Retry-After.
+* Fault injection (``fail_next``): ``{"ok": false, "error": ...}`` or HTTP 429 with Retry-After;
+  a slow Slack (``delay_next``): the next calls of a method are answered after a delay.
 
 What it does not emulate
 ------------------------
@@ -138,6 +139,7 @@ class _State:
     response_posts: list[tuple[str, dict]] = field(default_factory=list)
     response_counts: dict[str, int] = field(default_factory=dict)
     faults: dict[str, list[_Fault]] = field(default_factory=dict)
+    delays: dict[str, list[float]] = field(default_factory=dict)  # seconds, one per call
     sent_at: dict[str, float] = field(default_factory=dict)
     acks: dict[str, Ack] = field(default_factory=dict)
     unfurls: list[dict] = field(default_factory=list)  # chat.unfurl params as received
@@ -388,6 +390,11 @@ class SlackEmulator:
         with self._cond:
             self._state.faults.setdefault(method, []).append(fault)
 
+    def delay_next(self, method: str, seconds: float, *, times: int = 1) -> None:
+        """Answer the next `times` calls of `method` only after `seconds` (a slow Slack)."""
+        with self._cond:
+            self._state.delays.setdefault(method, []).extend([seconds] * times)
+
     def reset(self) -> None:
         with self._cond:
             self._state = _State()
@@ -628,6 +635,12 @@ class SlackEmulator:
         assert self._loop is not None
         asyncio.run_coroutine_threadsafe(self._send_and_close(ws, message), self._loop).result(5)
 
+    def drop_socket(self) -> None:
+        """Cut the newest Socket Mode connection at TCP level: no close frame, no `disconnect`."""
+        ws = self._newest_connection()
+        assert self._loop is not None
+        self._loop.call_soon_threadsafe(ws.transport.abort)
+
     def new_response_url(self) -> str:
         return f"http://127.0.0.1:{self.http_port}/response/{uuid.uuid4().hex}"
 
@@ -737,6 +750,11 @@ class SlackEmulator:
         except ValueError:
             return 200, {}, {"ok": False, "error": "invalid_json"}
         token = params.pop("token", None)
+        with self._cond:
+            pending = self._state.delays.get(method)
+            delay = pending.pop(0) if pending else 0
+        if delay:
+            time.sleep(delay)  # outside the lock: other calls go on meanwhile
         if authorization.lower().startswith("bearer "):
             token = authorization[len("bearer ") :].strip()
         with self._cond:

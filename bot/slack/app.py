@@ -1,13 +1,10 @@
-"""The Bolt app and the two ways to serve it: Socket Mode and HTTP."""
+"""The Bolt app and the two ways to serve it: Socket Mode and HTTP (bot/slack/http.py)."""
 
 import logging
 import signal
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import urlsplit
 
-from slack_bolt import App, BoltRequest
-from slack_bolt.adapter.socket_mode import SocketModeHandler
+from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackRequestError
 
@@ -18,11 +15,13 @@ from bot.core.commands import Handlers
 from bot.errors import ConfigError
 from bot.lookup import paper_fetcher
 from bot.slack.client import check_token, error_code, make_client
+from bot.slack.http import serve_http
 from bot.slack.listeners import register
+from bot.slack.socket_mode import Watchdog, socket_handler
+from bot.slack.work import WorkPool
 from bot.store import Store
 
 log = logging.getLogger(__name__)
-EVENTS_PATH = "/slack/events"
 
 
 class _NoTokenWarning(logging.Filter):
@@ -32,8 +31,14 @@ class _NoTokenWarning(logging.Filter):
         return "`token` will be unused" not in record.getMessage()
 
 
-def build_app(settings: Settings, store: Store, client: WebClient) -> App:
-    """The Bolt app with every listener registered; the token was checked before."""
+def build_app(
+    settings: Settings, store: Store, client: WebClient, pool: WorkPool | None = None
+) -> App:
+    """The Bolt app with every listener registered; the token was checked before.
+
+    Listeners ack on Bolt's threads and run the rest on `pool` (a WorkPool of 8 workers and 32
+    waiting jobs unless given), so a slow Slack call never keeps the next command from its ack.
+    """
     logging.getLogger("slack_bolt.App").addFilter(_NoTokenWarning())
     app = App(
         client=client,
@@ -43,7 +48,7 @@ def build_app(settings: Settings, store: Store, client: WebClient) -> App:
         # A plain ack: the answer always follows through respond().
         process_before_response=False,
     )
-    register(app, Handlers(store, fetch_paper=paper_fetcher(settings, store)))
+    register(app, Handlers(store, fetch_paper=paper_fetcher(settings, store)), pool or WorkPool())
     return app
 
 
@@ -69,7 +74,7 @@ def serve(settings: Settings, store: Store, http_mode: bool = False, port: int =
     similar.warm_up(store)  # "More like this": common terms' counts, off the Slack threads
     try:
         if http_mode:
-            _serve_http(app, port, stop)
+            serve_http(app, settings.signing_secret, port, stop)
         else:
             _serve_socket(app, settings, stop)
     finally:
@@ -77,7 +82,7 @@ def serve(settings: Settings, store: Store, http_mode: bool = False, port: int =
 
 
 def _serve_socket(app: App, settings: Settings, stop: threading.Event) -> None:
-    handler = SocketModeHandler(app, settings.app_token)
+    handler = socket_handler(app, settings.app_token)
     try:
         handler.connect()
     except SlackApiError as exc:
@@ -86,58 +91,10 @@ def _serve_socket(app: App, settings: Settings, stop: threading.Event) -> None:
         ) from None
     except (SlackRequestError, OSError) as exc:
         raise ConfigError(f"Cannot open a Socket Mode connection ({exc})") from None
+    watchdog = Watchdog(handler.client).start()
     log.info("Socket Mode connected; waiting for /papers")
     try:
         stop.wait()
     finally:
+        watchdog.stop()
         handler.close()
-
-
-def _serve_http(app: App, port: int, stop: threading.Event) -> None:
-    server = ThreadingHTTPServer(("0.0.0.0", port), _handler_for(app))
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, name="http", daemon=True)
-    thread.start()
-    log.info("HTTP mode listening on port %d (%s, /healthz)", server.server_address[1], EVENTS_PATH)
-    try:
-        stop.wait()
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-def _handler_for(app: App):
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def do_GET(self):
-            if urlsplit(self.path).path == "/healthz":
-                self._send(200, b"ok", {"Content-Type": "text/plain"})
-            else:
-                self._send(404, b"not found", {"Content-Type": "text/plain"})
-
-        def do_POST(self):
-            url = urlsplit(self.path)
-            if url.path != EVENTS_PATH:
-                self._send(404, b"not found", {"Content-Type": "text/plain"})
-                return
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length).decode("utf-8", errors="replace")
-            headers = {k.lower(): [v] for k, v in self.headers.items()}
-            response = app.dispatch(BoltRequest(body=body, query=url.query, headers=headers))
-            out_headers = {k: v[0] for k, v in response.headers.items() if v}
-            self._send(response.status, (response.body or "").encode(), out_headers)
-
-        def _send(self, status: int, body: bytes, headers: dict) -> None:
-            self.send_response(status)
-            for key, value in headers.items():
-                if key.lower() != "content-length":
-                    self.send_header(key, value)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, fmt, *args):  # requests go to our logger, never to stderr raw
-            log.debug("http: " + fmt, *args)
-
-    return Handler

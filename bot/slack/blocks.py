@@ -1,7 +1,11 @@
 """Block Kit builders for `/papers` answers: pure functions from core replies to messages.
 
 Everything that came from a paper or a person is mrkdwn-escaped, and every text is clipped to
-Slack's limits, however long the paper.
+Slack's limits, however long the paper. Escaping happens in two places only: `escape()` for the
+mrkdwn of the blocks, and `message()` for the top-level fallback `text`, which Slack also reads as
+mrkdwn (notifications, screen readers). Builders hand `message()` the fallback as plain text, so a
+title like `<think> & <!channel>` reaches a notification as text, never as a tag or a mention.
+What a person typed (their topics) is shown back in `plain_text`, verbatim and inert.
 """
 
 import json
@@ -37,7 +41,8 @@ def clip(text: str, limit: int) -> str:
 
 
 def link(url: str, label: str) -> str:
-    return f"<{url}|{escape(label)}>"
+    """A mrkdwn link; a `|` or `>` inside a stored URL cannot end the link early."""
+    return f"<{escape(url).replace('|', '%7C')}|{escape(label)}>"
 
 
 def authors_line(names: tuple[str, ...], shown: int = 3) -> str:
@@ -78,13 +83,21 @@ def section(text: str) -> dict:
     return {"type": "section", "text": {"type": "mrkdwn", "text": clip(text, MAX_SECTION)}}
 
 
+def plain_section(text: str) -> dict:
+    """A section in plain_text: shown exactly as given, no markup, links or mentions."""
+    return {"type": "section", "text": {"type": "plain_text", "text": clip(text, MAX_SECTION)}}
+
+
 def context(text: str) -> dict:
     return {"type": "context", "elements": [{"type": "mrkdwn", "text": clip(text, MAX_CONTEXT)}]}
 
 
 def message(blocks: list[dict], fallback: str) -> dict:
-    """A message payload: blocks within Slack's limit, plus fallback text for notifications."""
-    return {"blocks": blocks[:MAX_BLOCKS], "text": clip(fallback, MAX_FALLBACK)}
+    """A message payload: blocks within Slack's limit, plus fallback text for notifications.
+
+    `fallback` is plain text (titles and topics as they are); it is escaped here, once.
+    """
+    return {"blocks": blocks[:MAX_BLOCKS], "text": escape(clip(fallback, MAX_FALLBACK))}
 
 
 def more_value(query_text: str, offset: int) -> str:
@@ -130,10 +143,12 @@ def trending_list(reply: Trending) -> dict:
 
 
 def notice(reply: Notice) -> dict:
-    text = escape(reply.text)
-    if reply.items:
-        text += "\n" + "\n".join(f"• {escape(item)}" for item in reply.items)
-    return message([section(text)], text)
+    """A sentence of ours in mrkdwn; one that lists a person's own words (their topics) is
+    plain_text instead, so each topic shows exactly as typed and nothing in it is markup."""
+    if not reply.items:
+        return message([section(escape(reply.text))], reply.text)
+    text = reply.text + "\n" + "\n".join(f"• {item}" for item in reply.items)
+    return message([plain_section(text)], text)
 
 
 def usage(reply: Usage) -> dict:

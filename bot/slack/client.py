@@ -1,11 +1,14 @@
 """The Web API client every Slack call goes through, with retries attached."""
 
+from copy import copy
+
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
 )
+from slack_sdk.http_retry.state import RetryState
 
 from bot.config import Settings
 from bot.errors import ConfigError
@@ -22,6 +25,40 @@ def make_client(settings: Settings, token: str | None = None) -> WebClient:
             ConnectionErrorRetryHandler(max_retry_count=2),
         ],
     )
+
+
+# While a person waits for an answer, a 429 is waited out only if Slack asks for this little.
+PERSON_WAIT = 5  # seconds
+
+
+class ShortRateLimitRetry(RateLimitErrorRetryHandler):
+    """Retry a 429 only when its Retry-After is a number of at most `max_wait` seconds.
+
+    A longer wait (or a Retry-After that is not a number) fails the call at once with
+    Slack's `ratelimited` error, so the caller can answer without that piece.
+    """
+
+    def __init__(self, max_wait: float = PERSON_WAIT, max_retry_count: int = 1):
+        super().__init__(max_retry_count=max_retry_count)
+        self.max_wait = max_wait
+
+    def _can_retry(self, *, state: RetryState, request, response=None, error=None) -> bool:
+        if response is None or response.status_code != 429:
+            return False
+        values = {k.lower(): v for k, v in response.headers.items()}.get("retry-after") or ["x"]
+        wait = str(values[0]).strip()
+        return wait.isdigit() and int(wait) <= self.max_wait
+
+
+def for_person(client: WebClient) -> WebClient:
+    """A copy of `client` for the calls made while a person waits (users.info for /papers).
+
+    Same token and URL; a 429 asking for more than PERSON_WAIT seconds is not waited out.
+    """
+    quick = copy(client)
+    quick.timeout = 10
+    quick.retry_handlers = [ShortRateLimitRetry(), ConnectionErrorRetryHandler(max_retry_count=1)]
+    return quick
 
 
 def error_code(exc: SlackApiError) -> str:

@@ -6,12 +6,14 @@ from bot.core.commands import Handlers
 from bot.slack import buttons, paper_blocks
 from bot.slack.blocks import MORE_ACTION
 from bot.slack.listeners import actions, commands, errors, home, links, paper_buttons
+from bot.slack.work import WorkPool
 
 
-def register(app: App, handlers: Handlers) -> None:
-    app.command("/papers")(commands.papers(handlers))
-    app.action(MORE_ACTION)(actions.more_results(handlers))
-    click = paper_buttons.clicks(handlers)
+def register(app: App, handlers: Handlers, pool: WorkPool) -> None:
+    """Every listener on `app`; the work after each ack runs on `pool`."""
+    app.command("/papers")(commands.papers(handlers, pool))
+    app.action(MORE_ACTION)(actions.more_results(handlers, pool))
+    click = paper_buttons.clicks(handlers, pool.submit)
     for action_id in (
         *buttons.PAPER_ACTIONS,
         buttons.REMOVE_TOPIC,
@@ -19,6 +21,6 @@ def register(app: App, handlers: Handlers) -> None:
         paper_blocks.SAVED_MORE,
     ):
         app.action(action_id)(click)
-    app.event("app_home_opened")(home.home_opened(handlers))
-    app.event("link_shared")(links.link_shared(handlers))
+    app.event("app_home_opened")(home.home_opened(handlers, pool.submit))
+    app.event("link_shared")(links.link_shared(handlers, pool.submit))
     app.error(errors.on_error)

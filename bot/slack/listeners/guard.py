@@ -10,6 +10,7 @@ from bot.slack import blocks
 from bot.slack.client import error_code
 
 log = logging.getLogger(__name__)
+BUSY = "I am busy with many requests right now; please try again in a moment."
 
 
 @contextlib.contextmanager
@@ -25,18 +26,19 @@ def answered(respond, what: str):
     except SlackApiError as exc:
         code = error_code(exc)
         log.warning("Slack rejected the answer to %s: %s", what, code)
-        _tell(respond, f"Slack refused my answer ({code}). Please try again in a moment.")
+        tell(respond, f"Slack refused my answer ({code}). Please try again in a moment.")
     except SlackRequestError as exc:
         log.warning("Could not reach Slack answering %s: %s", what, exc)
     except PapersError as exc:
         log.info("Could not carry out %s: %s", what, exc)
-        _tell(respond, str(exc))
+        tell(respond, str(exc))
     except Exception:
-        _tell(respond, "Something went wrong on my side; it has been logged. Please try again.")
+        tell(respond, "Something went wrong on my side; it has been logged. Please try again.")
         raise
 
 
-def _tell(respond, text: str) -> None:
+def tell(respond, text: str) -> None:
+    """Answer the person privately in one line; a failure to do so is logged, not raised."""
     try:
         respond(response_type="ephemeral", **blocks.problem(text))
     except (SlackApiError, SlackRequestError, OSError) as exc:

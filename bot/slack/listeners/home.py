@@ -7,7 +7,7 @@ from slack_sdk.errors import SlackApiError, SlackRequestError
 from bot.core.commands import Command, Handlers, Notice, Who, trending_list
 from bot.errors import PapersError
 from bot.slack import blocks, paper_blocks
-from bot.slack.client import error_code
+from bot.slack.client import error_code, for_person
 from bot.slack.listeners.commands import time_zone
 
 log = logging.getLogger(__name__)
@@ -49,8 +49,12 @@ def publish(handlers: Handlers, client, who: Who, note: str = "") -> bool:
     return False
 
 
-def home_opened(handlers: Handlers):
-    """`app_home_opened`: publish that person's Home (the Messages tab is left alone)."""
+def home_opened(handlers: Handlers, run=None):
+    """`app_home_opened`: publish that person's Home (the Messages tab is left alone).
+
+    :param run: `run(job, what)` runs the work off Bolt's threads (WorkPool.submit); inline
+        when None.
+    """
 
     def handle_home_opened(body, event, client):
         if not isinstance(event, dict) or event.get("tab") not in ("home", None):
@@ -59,10 +63,18 @@ def home_opened(handlers: Handlers):
         if not isinstance(user, str) or not isinstance(team, str):
             log.warning("app_home_opened without a user or team; ignored")
             return
-        who = Who(team=team, user=user)
-        person = handlers.store.person(team, user)
-        if person is None or not person.tz:  # the digest's hour is read in their zone
-            who = Who(team=team, user=user, tz=time_zone(client, user))
-        publish(handlers, client, who)
+        quick = for_person(client)
+
+        def job() -> None:
+            who = Who(team=team, user=user)
+            person = handlers.store.person(team, user)
+            if person is None or not person.tz:  # the digest's hour is read in their zone
+                who = Who(team=team, user=user, tz=time_zone(quick, user))
+            publish(handlers, quick, who)
+
+        if run is None:
+            job()
+        elif not run(job, "an app_home_opened event"):
+            log.warning("Too busy to publish a Home tab; the next opening will")
 
     return handle_home_opened

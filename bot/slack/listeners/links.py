@@ -49,23 +49,34 @@ def cards(handlers: Handlers, links: object) -> dict[str, dict]:
     return out
 
 
-def link_shared(handlers: Handlers):
+def link_shared(handlers: Handlers, run=None):
+    """`link_shared`: paper cards through chat.unfurl. `run(job, what)` runs the work (a
+    lookup can take seconds) off Bolt's threads (WorkPool.submit); inline when None."""
+
     def handle_link_shared(event, client):
         if not isinstance(event, dict):
             return
-        unfurls = cards(handlers, event.get("links"))
-        if not unfurls:
-            return
-        where = (
-            {"source": event["source"], "unfurl_id": event["unfurl_id"]}
-            if event.get("source") == "composer" and event.get("unfurl_id")
-            else {"channel": event.get("channel"), "ts": event.get("message_ts")}
-        )
-        try:
-            client.chat_unfurl(unfurls=unfurls, **where)
-        except SlackApiError as exc:
-            log.warning("chat.unfurl failed: %s", error_code(exc))
-        except (SlackRequestError, OSError) as exc:
-            log.warning("Could not reach Slack to unfurl links: %s", exc)
+        if run is None:
+            unfurl(handlers, event, client)
+        elif not run(lambda: unfurl(handlers, event, client), "a link_shared event"):
+            log.warning("Too busy for a link_shared event; those links get no card")
 
     return handle_link_shared
+
+
+def unfurl(handlers: Handlers, event: dict, client) -> None:
+    """The work of one link_shared event: cards for its paper links, sent with chat.unfurl."""
+    unfurls = cards(handlers, event.get("links"))
+    if not unfurls:
+        return
+    where = (
+        {"source": event["source"], "unfurl_id": event["unfurl_id"]}
+        if event.get("source") == "composer" and event.get("unfurl_id")
+        else {"channel": event.get("channel"), "ts": event.get("message_ts")}
+    )
+    try:
+        client.chat_unfurl(unfurls=unfurls, **where)
+    except SlackApiError as exc:
+        log.warning("chat.unfurl failed: %s", error_code(exc))
+    except (SlackRequestError, OSError) as exc:
+        log.warning("Could not reach Slack to unfurl links: %s", exc)

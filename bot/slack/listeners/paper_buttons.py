@@ -9,18 +9,17 @@ answer, with the outcome in a line at its top.
 """
 
 import logging
-import re
 from collections.abc import Callable
 
 from bot.core.commands import Command, Handlers, Notice, Who
 from bot.errors import PapersError
 from bot.slack import buttons, paper_blocks
+from bot.slack.client import for_person
 from bot.slack.listeners import home
-from bot.slack.listeners.guard import answered
+from bot.slack.listeners.guard import BUSY, answered, tell
+from bot.slack.payloads import ForgedPayload, clicker
 
 log = logging.getLogger(__name__)
-# Slack ids: a capital letter then capitals and digits (U0123ABCD, T…, C…, D…).
-SLACK_ID = re.compile(r"[A-Z][A-Z0-9]{1,31}")
 STALE = "That button is not one I can act on any more; try /papers again."
 # What each paper button does, by action id: a Handlers method taking (who, arXiv id text).
 PAPER_METHODS = {
@@ -42,23 +41,6 @@ def inline(job: Callable[[], None], what: str) -> bool:
 
 class BadClick(PapersError):
     """A button click whose payload is not one the bot sent."""
-
-
-def clicker(body: object) -> Who:
-    """Who clicked, from a block_actions payload; BadClick when team or user is missing."""
-    if not isinstance(body, dict):
-        raise BadClick("the payload is not an object")
-    user = body.get("user") if isinstance(body.get("user"), dict) else {}
-    team = body.get("team") if isinstance(body.get("team"), dict) else {}
-    team_id, user_id = team.get("id") or user.get("team_id"), user.get("id")
-    for name, value in (("team", team_id), ("user", user_id)):
-        if not isinstance(value, str) or not SLACK_ID.fullmatch(value):
-            raise BadClick(f"{name} is not a Slack id")
-    channel = body.get("channel") if isinstance(body.get("channel"), dict) else {}
-    channel_id = channel.get("id")
-    if not (isinstance(channel_id, str) and SLACK_ID.fullmatch(channel_id)):
-        channel_id = None
-    return Who(team=team_id, user=user_id, channel=channel_id)
 
 
 def value_of(action: object) -> str:
@@ -127,21 +109,25 @@ def clicks(handlers: Handlers, run: Run = inline):
     def handle_click(ack, body, action, respond, client):
         ack()
         action_id = action.get("action_id") if isinstance(action, dict) else None
+        on_home = from_home(body)
         try:
             who = clicker(body)
             value = value_of(action)
-        except BadClick as exc:
+        except (BadClick, ForgedPayload) as exc:
             log.warning("Refused a button click: %s", exc)
-            if respond is not None and not from_home(body):
-                with answered(respond, "a button"):
-                    respond(response_type="ephemeral", **paper_blocks.b.problem(STALE))
+            if respond is not None and not on_home:
+                tell(respond, STALE)
             return
-        if from_home(body):
-            run(lambda: _answer_home(handlers, client, action_id, who, value), "a Home tab click")
+        quick = for_person(client)  # a long Retry-After is not waited out while a person waits
+        if on_home:
+            job = lambda: _answer_home(handlers, quick, action_id, who, value)  # noqa: E731
         else:
-            run(
-                lambda: _answer_message(handlers, client, action_id, who, value, respond),
-                "a button click",
-            )
+            job = lambda: _answer_message(handlers, quick, action_id, who, value, respond)  # noqa: E731
+        if not run(job, "a button click"):
+            log.warning("Too busy for a %s click; answered 'busy'", action_id)
+            if on_home:
+                home.publish(handlers, quick, who, BUSY)
+            else:
+                tell(respond, BUSY)
 
     return handle_click
