@@ -20,6 +20,8 @@ from bot.slack.work import WorkPool
 log = logging.getLogger(__name__)
 
 # Commands whose answer depends on the person's time zone (their digest hour, a channel's).
+# Commands that change what the person's Home tab shows: it is published again after them.
+CHANGES_HOME = {"subscribe", "unsubscribe", "save", "unsave", "digest"}
 NEEDS_TZ = {"channel", "digest", "subscribe"}
 
 
@@ -48,6 +50,10 @@ def answer(handlers: Handlers, typed: SlashCommand, respond, client) -> None:
             if problem and isinstance(reply, Notice):
                 reply = Notice(f"{reply.text}\n{problem}", reply.items)
         respond(response_type="ephemeral", **paper_blocks.render(reply))
+    if parsed.name in CHANGES_HOME and parsed.arg.strip().lower() not in ("", "status"):
+        from bot.slack.listeners import home  # home imports time_zone from here
+
+        home.publish(handlers, client, who)
 
 
 def papers(handlers: Handlers, pool: WorkPool):
