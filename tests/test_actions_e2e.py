@@ -135,8 +135,12 @@ def test_home_tab_opens_and_refreshes_after_remove_and_unsave(emu, bot):
     ask(emu, "subscribe ocr")
     ask(emu, "subscribe diffusion video")
     ask(emu, "save 2206.03001")
+    publishes = len(emu.calls("views.publish"))
     emu.send_event({"type": "app_home_opened", "user": "U1", "channel": "D1", "tab": "home"})
-    view = emu.wait_for(lambda: emu.home_view("U1"), timeout=10)
+    # The commands above publish the Home too; wait for the one with all three.
+    emu.wait_for(lambda: len(emu.calls("views.publish")) > publishes, timeout=10)
+    emu.wait_for(lambda: "Your saved papers* (1)" in texts(emu.home_view("U1")), timeout=10)
+    view = emu.home_view("U1")
     assert view["type"] == "home" and len(view["blocks"]) <= 100
     body = texts(view)
     assert "Your digest" in body and "ocr" in body and "PP-OCRv3" in body
@@ -153,6 +157,10 @@ def test_home_tab_opens_and_refreshes_after_remove_and_unsave(emu, bot):
     emu.send_block_action(unsave["action_id"], unsave["value"], view_id="V1")
     emu.wait_for(lambda: "Your saved papers* (0)" in texts(emu.home_view("U1")), timeout=10)
     assert "Removed “PP-OCRv3" in texts(emu.home_view("U1"))
+    off = find_button(emu.home_view("U1")["blocks"], "Turn digest off")
+    emu.send_block_action(off["action_id"], off["value"], view_id="V1")
+    emu.wait_for(lambda: "Turn digest on" in texts(emu.home_view("U1")), timeout=10)
+    assert "digest is off" in texts(emu.home_view("U1"))
 
 
 def test_home_tab_stays_within_100_blocks(emu, bot, seeded):

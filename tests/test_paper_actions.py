@@ -229,3 +229,18 @@ def test_more_like_this_with_common_terms_in_memory_agrees(seeded):
     after = [p.paper.id for p in similar.more_like_this(seeded, item)]
     assert after[0] == before[0] == "2307.12270"
     assert "2206.03001" not in after
+
+
+def test_held_back_drops_marked_and_pushes_like_papers_down(seeded):
+    # PP-LCNet (2109.15099) is the seed paper most like PP-OCRv3 (likeness about 0.24);
+    # the others here share little with it.
+    ids = ["2510.24035", "2110.07367", "1907.12412", "2109.15099", "2503.16983", "2206.03001"]
+    hits = {"ocr": ids}
+    papers = {pid: seeded.get(pid) for pid in ids}
+    assert similar.held_back(seeded, "T1", "U1", hits, papers) == (hits, set())
+    seeded.mark_not_interested("T1", "U1", "2206.03001")
+    ranked, dropped = similar.held_back(seeded, "T1", "U1", hits, papers)
+    assert dropped == {"2206.03001"}
+    assert ranked["ocr"] == ["2510.24035", "2110.07367", "1907.12412", "2503.16983", "2109.15099"]
+    # Someone else's digest keeps its order.
+    assert similar.held_back(seeded, "T1", "U2", hits, papers) == (hits, set())
