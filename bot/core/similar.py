@@ -169,6 +169,7 @@ def not_interested_penalties(
     marked = store.not_interested_ids(team, user)
     if not marked:
         return {}
+    store.ensure_common_terms()  # every candidate's terms are counted: read common ones once
     refused = [store.get(pid) for pid in sorted(marked)]
     refused_terms = [distinctive_terms(store, r) for r in refused if r is not None]
     out: dict[str, float] = {}
@@ -212,7 +213,7 @@ def warm_up(store: Store) -> threading.Thread:
 
     def load() -> None:
         try:
-            count = store.load_common_terms()
+            count = store.ensure_common_terms()
             log.info("More like this: %d common terms read", count)
         except (sqlite3.Error, PapersError) as exc:  # clicks then count terms one by one
             log.warning("Could not read common terms for More like this: %s", exc)

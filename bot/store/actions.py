@@ -2,6 +2,7 @@
 "More like this" reads. Everything is per (team, user): one workspace never sees another's."""
 
 import sqlite3
+import threading
 from collections.abc import Iterable
 
 from bot.clock import iso, utcnow
@@ -13,6 +14,9 @@ TOKENIZER = "porter unicode61 remove_diacritics 2"
 DF_CACHE = 100_000
 # Terms in at least this many papers are read into memory at start (load_common_terms).
 COMMON_DOCS = 20
+# Below this many papers every term is read (a few MB at most), none estimated.
+ALL_TERMS_BELOW = 50_000
+_COMMON_LOCK = threading.Lock()
 
 
 class ActionsMixin:
@@ -100,8 +104,11 @@ class ActionsMixin:
 
         One pass over FTS5's vocabulary (about 10 s at a million papers, on a background
         thread at start-up); after it, `doc_frequencies` answers common terms from memory and
-        knows any other term is rarer than `min_docs`. Returns how many terms were read.
+        knows any other term is rarer than `min_docs` (in a store of fewer than
+        ALL_TERMS_BELOW papers: every term is read). Returns how many terms were read.
         """
+        if self.indexed_count() < ALL_TERMS_BELOW:
+            min_docs = 1  # a small store: every term, so no count is ever an estimate
         conn = self._connect()  # its own connection: this runs beside the bot's threads
         try:
             rows = conn.execute("SELECT term, doc FROM papers_vocab WHERE doc >= ?", [min_docs])
@@ -110,6 +117,13 @@ class ActionsMixin:
             conn.close()
         self.__dict__["_common_terms"] = (common, min_docs)
         return len(common)
+
+    def ensure_common_terms(self) -> int:
+        """`load_common_terms` once per process; how many common terms are in memory."""
+        with _COMMON_LOCK:
+            if "_common_terms" not in self.__dict__:
+                self.load_common_terms()
+            return len(self.__dict__["_common_terms"][0])
 
     def doc_frequencies(self, stems: Iterable[str], exact: bool = True) -> dict[str, int]:
         """Index stem → how many papers hold it (0 for a stem the index lacks).
