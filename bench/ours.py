@@ -242,9 +242,11 @@ def ours_digest(new: list[dict], people: Sequence[Sequence[str]]) -> dict:
 
     `seconds` is matching plus handing each person their topics' hit lists (what the
     baseline's one query per person returns); `seconds_with_sets` also builds each person's
-    de-duplicated set of paper ids, as assembling their DM does.
+    de-duplicated set of paper ids, as assembling their DM does. `seconds_shared_dms` is the
+    whole choice of every person's DM as a digest run makes it: matching with bm25 relevance,
+    then `personal_digest` (every topic a place, each paper once under its best topic, 10 papers).
     """
-    from bot.core.digest import fan_out, match_topics
+    from bot.core.digest import fan_out, match_topics, personal_digest
     from bot.core.models import StoredPaper
     from bot.sources.files import parse_record
 
@@ -257,10 +259,24 @@ def ours_digest(new: list[dict], people: Sequence[Sequence[str]]) -> dict:
     seconds = time.perf_counter() - t0
     sets = fan_out(holders, hits)
     with_sets = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    relevance: dict = {}
+    hits = match_topics(papers, distinct, relevance)
+    rank = {s.paper.id: n for n, s in enumerate(papers)}
+    dms = [
+        personal_digest(topics, hits, ids, 10, rank, relevance)
+        for (_, topics), ids in zip(holders.items(), sets.values(), strict=True)
+    ]
+    shared = time.perf_counter() - t1
     return {
         "seconds": seconds,
         "seconds_with_sets": with_sets,
+        "seconds_shared_dms": shared,
         "distinct_topics": len(distinct),
         "people_with_matches": sum(1 for lists in per_person.values() if any(lists)),
         "people_with_matches_sets": sum(1 for ids in sets.values() if ids),
+        "people_with_dms": sum(1 for dm in dms if dm.count),
+        # (person, topic) pairs with new papers of their own, and how many got one in the DM
+        "topics_with_papers": sum(len(dict(dm.groups).keys() | dm.more.keys()) for dm in dms),
+        "topics_served": sum(len(dm.groups) for dm in dms),
     }

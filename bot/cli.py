@@ -248,6 +248,9 @@ def search(query: tuple[str, ...], limit: int, as_json: bool) -> None:
 @click.option("--dry-run", is_flag=True, help="Print what would be posted; post nothing.")
 def digest(channel_id: str | None, users: bool, dry_run: bool) -> None:
     """Send today's digests now, to every target that has not had today's yet."""
+    from http.client import HTTPException
+    from urllib.error import URLError
+
     from slack_sdk.errors import SlackRequestError
 
     from bot.digests import run_digests
@@ -271,10 +274,15 @@ def digest(channel_id: str | None, users: bool, dry_run: bool) -> None:
         )
     except PapersError as exc:
         raise click.ClickException(str(exc)) from None
-    except (SlackRequestError, OSError) as exc:
+    except (SlackRequestError, URLError, ConnectionError, TimeoutError, HTTPException) as exc:
         # Nothing is lost: what was posted is recorded, the next run resumes the rest.
         raise click.ClickException(
             f"Cannot reach Slack at {settings.slack_api_url} ({exc}); run it again later."
+        ) from None
+    except OSError as exc:  # the disk or the system, not Slack: say so
+        raise click.ClickException(
+            f"Digests stopped by a system error ({exc}); what was posted is recorded, "
+            "and the next run resumes the rest."
         ) from None
     for line in report.lines():
         click.echo(line)

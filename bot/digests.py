@@ -97,6 +97,13 @@ def run_digests(
     return report
 
 
+def recent_trending(store, now: datetime) -> list[StoredPaper]:
+    """The trending list as of `now`, best first, holding only recent papers (d.is_recent)."""
+    listed = store.listed_since(d.recent_since(now))
+    ranked = trending_list(store, now)[1]
+    return [p for p in ranked if d.is_recent(p.paper, listed, now)]
+
+
 def owner() -> str:
     """This process, as a claim on a delivery: `host:pid`."""
     return f"{socket.gethostname()}:{os.getpid()}"
@@ -145,19 +152,31 @@ class _Run:
                 self._papers[pid] = self.store.get(pid)
         return {pid: p for pid in ids if (p := self._papers[pid]) is not None}
 
-    def pick_day(self, team: str, target: str, at: str, tz: str | None, label: str) -> str | None:
-        """The local day to deliver now, or None (already done, not yet due, or missed)."""
+    def pick_day(
+        self, team: str, target: str, at: str, tz: str | None, label: str, wanted=None
+    ) -> str | None:
+        """The local day to deliver now, or None (already done, not yet due, or missed).
+
+        :param wanted: the days the target gets a digest on (a weekly digest's weekday); all
+            by default.
+        Raises BadSetting when `at` is not a time of day (an unknown `tz` counts as UTC).
+        """
+        d.check_at(at)
+        wanted = wanted or (lambda day: True)
         if self.force:
             day = d.local_day(tz, self.now)
             if _done(self.states.get((team, target, day))):
                 self.report.skipped.append(f"{label}: already had the digest of {day}")
                 return None
+            if not wanted(day):
+                self.report.skipped.append(f"{label}: today ({day}) is not their digest day")
+                return None
             return day
         for day in d.due_days(at, tz, self.now, self.grace):
-            if not _done(self.states.get((team, target, day))):
+            if wanted(day) and not _done(self.states.get((team, target, day))):
                 return day
         missed = d.missed_day(at, tz, self.now, self.grace)
-        if missed and (team, target, missed) not in self.states:
+        if missed and wanted(missed) and (team, target, missed) not in self.states:
             self.report.missed.append(
                 f"{label}: the digest of {missed} (due {at} {tz or 'UTC'}) is past the "
                 f"{self.grace:g}-hour grace period; skipped"
@@ -194,13 +213,17 @@ class _Run:
         jobs = []
         for ch in settings:
             label = f"channel {ch.channel}"
-            day = self.pick_day(ch.team, ch.channel, ch.at, ch.tz, label)
+            try:
+                day = self.pick_day(ch.team, ch.channel, ch.at, ch.tz, label)
+            except d.BadSetting as exc:
+                self._bad(label, exc)
+                continue
             if day is None or not self._reachable(ch, day, label, explicit=only is not None):
                 continue
             rows = self.store.deliveries(ch.team, ch.channel, day)
             if not rows:
                 if ranked is None:
-                    ranked = trending_list(self.store, self.now)[1]
+                    ranked = recent_trending(self.store, self.now)
                 if self._plan_thread(ch, day, ranked, label) is None:
                     continue
                 rows = self.store.deliveries(ch.team, ch.channel, day)  # another run's may win
@@ -218,6 +241,11 @@ class _Run:
 
             jobs.append(thread_job(self.client, self.store, rows, papers))
         return jobs
+
+    def _bad(self, label: str, exc: Exception) -> None:
+        """One target with a bad stored setting: skipped and logged, the others go on."""
+        log.warning("%s: skipped: %s", label, exc)
+        self.report.skipped.append(f"{label}: skipped: {exc}")
 
     def _reachable(self, ch: d.ChannelSettings, day: str, label: str, explicit: bool) -> bool:
         """A paused channel is checked again once a day or when named: invited back, it resumes."""
@@ -241,6 +269,8 @@ class _Run:
     def _plan_thread(self, ch, day: str, ranked: list[StoredPaper], label: str):
         since = (datetime.fromisoformat(day) - timedelta(days=d.REPOST_DAYS)).date().isoformat()
         choice = d.choose_thread(ranked, ch, self.store.posted_since(ch.team, ch.channel, since))
+        if not ranked and self.store.count():
+            choice = d.ThreadChoice([], d.NONE_RECENT)
         base = {"team": ch.team, "target": ch.channel, "day": day}
         if choice.papers:
             rows = [d.Delivery(**base, paper_id="", kind="parent")]
@@ -256,7 +286,9 @@ class _Run:
             self.report.preview += _thread_preview(label, day, choice, ch.quiet)
             self.report.previewed += bool(choice.papers) or not ch.quiet
             return None
-        self.store.plan(rows, self.owner, self.now)
+        if not self.store.plan(rows, self.owner, self.now):
+            log.info("%s: another run planned the thread of %s first; resuming it", label, day)
+            return self.store.deliveries(ch.team, ch.channel, day)
         if ch.quiet and not choice.papers:
             self.report.skipped.append(f"{label}: nothing new ({choice.reason}); quiet day")
             return None
@@ -270,6 +302,11 @@ class _Run:
         for p in everyone:
             if not p.enabled:
                 continue
+            if p.team == d.CONSOLE_TEAM and self.client is not None:
+                self.report.skipped.append(
+                    f"person {p.user}: topics typed in console mode; no Slack DM for them"
+                )
+                continue
             if p.paused:
                 self.report.paused.append(f"person {p.user}: digest paused ({p.paused})")
                 continue
@@ -280,15 +317,16 @@ class _Run:
         for p in active:
             if p.tz is None and not self.force:
                 continue  # its time zone is not known yet: a later tick fetches it
-            day = self.pick_day(p.team, p.user, p.at, p.tz, f"person {p.user}")
+            try:
+                day = self.pick_day(p.team, p.user, p.at, p.tz, f"person {p.user}", p.digest_day)
+            except d.BadSetting as exc:
+                self._bad(f"person {p.user}", exc)
+                continue
             if day is not None:
                 known = (p.team, p.user, day) in self.states
                 due.append((p, day, self.store.deliveries(p.team, p.user, day) if known else []))
         to_plan = [(p, day) for p, day, rows in due if not rows]
         planned = self._plan_people(to_plan) if to_plan else {}
-        if planned:  # those another run planned first are theirs to send
-            mine = self.store.claimed(self.owner, min(day for _, day in to_plan))
-            planned = {k: rows for k, rows in planned.items() if (*k, rows[0].day) in mine}
         jobs = []
         from bot.slack.delivery import dm_job
 
@@ -334,7 +372,15 @@ class _Run:
             return p
         if user.get("deleted"):
             return self._pause_person(p, "account_inactive")
-        tz = user.get("tz") or p.tz or "UTC"
+        given = user.get("tz")
+        tz = d.valid_zone(given)
+        if given and tz is None:
+            log.warning(
+                "users.info %s: unknown time zone %r; their digest uses UTC",
+                p.user,
+                str(given)[:60],
+            )
+        tz = tz or d.valid_zone(p.tz) or "UTC"
         self.store.save_person(p.team, p.user, tz=tz, tz_checked_at=iso(self.now))
         return replace(p, tz=tz, tz_checked_at=iso(self.now))
 
@@ -346,36 +392,12 @@ class _Run:
 
     def _plan_people(self, to_plan) -> dict[tuple[str, str], list[d.Delivery]]:
         """Match each distinct topic once against the new papers, then fan out to people."""
-        day_ago = self.now - timedelta(hours=24)
-        since = {
-            (p.team, p.user): datetime.fromisoformat(p.last_run_at) if p.last_run_at else day_ago
-            for p, _ in to_plan
-        }
-        # Best first, so each topic's hits (and so each DM) lead with what trends most.
-        new = sorted(
-            self.store.new_papers(min(since.values())),
-            key=lambda s: trending.score(s, self.now),
-            reverse=True,
-        )
-        first_seen = {s.paper.id: s.first_seen for s in new}
-        by_id = {s.paper.id: s for s in new}
-        self._papers.update(by_id)
-        hits = d.match_topics(new, {t for p, _ in to_plan for t in p.topics})
-        sent = self.store.sent_among(first_seen)
+        news = NewPapers.gather(self.store, [p for p, _ in to_plan], self.now)
+        self._papers.update(news.by_id)
         planned: dict[tuple[str, str], list[d.Delivery]] = {}
         for p, day in to_plan:
             key = (p.team, p.user)
-            after = iso(since[key])
-            candidates = {
-                pid for t in p.topics for pid in hits.get(t, ()) if first_seen[pid] >= after
-            }
-            eligible = {pid for pid in candidates if (p.team, p.user, pid) not in sent}
-            # "Not interested": that paper and very like ones out, like ones further down.
-            mine = {t: [pid for pid in hits.get(t, ()) if pid in eligible] for t in p.topics}
-            mine, _ = similar.held_back(self.store, p.team, p.user, mine, by_id)
-            digest = d.personal_digest(
-                p.topics, mine, {pid for ids in mine.values() for pid in ids}
-            )
+            digest = news.digest_for(p, self.now, self.store).digest
             base = {"team": p.team, "target": p.user, "day": day}
             label = f"person {p.user}"
             if not digest.count:
@@ -384,21 +406,27 @@ class _Run:
                     self.report.skipped.append(f"{label}: nothing new on their topics")
             else:
                 rows = [d.Delivery(**base, paper_id="", kind="dm", detail=json.dumps(digest.more))]
+                # detail: the paper's topic, then the person's other topics it matches.
                 rows += [
-                    d.Delivery(**base, paper_id=pid, kind="dm-paper", position=n, detail=topic)
+                    d.Delivery(
+                        **base,
+                        paper_id=pid,
+                        kind="dm-paper",
+                        position=n,
+                        detail="\n".join([topic, *digest.also.get(pid, ())]),
+                    )
                     for n, (topic, pid) in enumerate(
                         ((t, pid) for t, ids in digest.groups for pid in ids), 1
                     )
                 ]
             if self.client is None:
-                self.report.preview += _dm_preview(label, day, digest, by_id)
+                self.report.preview += _dm_preview(label, day, digest, news.by_id)
                 self.report.previewed += bool(digest.count)
                 continue
             planned[key] = rows
-        if planned:
-            self.store.plan_people(
-                (row for rows in planned.values() for row in rows), planned, self.owner, self.now
-            )
+        if planned:  # those another run planned first are theirs to send
+            mine = self.store.plan_people(planned, self.owner, self.now)
+            planned = {key: rows for key, rows in planned.items() if key in mine}
         return planned
 
     # -- outcomes ----------------------------------------------------------------------------
@@ -406,8 +434,13 @@ class _Run:
     def record(self, outcome, users: bool) -> None:
         label = f"{'person' if users else 'channel'} {outcome.target}"
         if outcome.state == "posted":
-            what = "DM" if users else f"{outcome.posted} message(s)"
-            self.report.posted.append(f"{label}: {what} for {outcome.day}")
+            what = (
+                ("DM" if outcome.posted else "no DM") if users else f"{outcome.posted} message(s)"
+            )
+            line = f"{label}: {what} for {outcome.day}"
+            if outcome.refused:
+                line += f" ({outcome.refused} refused by Slack even in plain text: skipped)"
+            self.report.posted.append(line)
             return
         # Not finished: let whichever run comes next (this bot's tick, or the CLI) resume it.
         self.store.release(outcome.team, outcome.target, outcome.day, self.owner)
@@ -426,6 +459,69 @@ class _Run:
         )
 
 
+@dataclass
+class PersonChoice:
+    """One person's digest, and what it was chosen from (for `/papers digest why`)."""
+
+    digest: d.PersonalDigest
+    matching: int  # recent papers new since their last digest that match their topics
+    already_sent: int  # of those, sent to them before
+    held_back: int = 0  # of those, left out as "Not interested" or very like one
+
+
+@dataclass
+class NewPapers:
+    """The recent papers first stored since the earliest of some people's last digests,
+    best first, matched once per distinct topic."""
+
+    new: list[StoredPaper]
+    hits: dict[str, list[str]]
+    relevance: dict[tuple[str, str], float]
+    sent: set[tuple[str, str, str]]
+    by_id: dict[str, StoredPaper] = field(init=False)
+    rank: dict[str, int] = field(init=False)  # paper → its place in trending order
+
+    def __post_init__(self) -> None:
+        self.by_id = {s.paper.id: s for s in self.new}
+        self.rank = {s.paper.id: n for n, s in enumerate(self.new)}
+
+    @classmethod
+    def gather(cls, store, people: list[d.PersonSettings], now: datetime) -> "NewPapers":
+        since = min((p.since(now) for p in people), default=now)
+        # Only recent papers: a backfill of old ones is new to the store, not news.
+        listed = store.listed_since(d.recent_since(now))
+        fresh = [s for s in store.new_papers(since) if d.is_recent(s.paper, listed, now)]
+        # Best first, so each topic's hits (and so each DM) lead with what trends most.
+        fresh.sort(key=lambda s: trending.score(s, now), reverse=True)
+        relevance: dict[tuple[str, str], float] = {}
+        hits = d.match_topics(fresh, {t for p in people for t in p.topics}, relevance)
+        return cls(fresh, hits, relevance, store.sent_among(s.paper.id for s in fresh))
+
+    def digest_for(self, p: d.PersonSettings, now: datetime, store=None) -> PersonChoice:
+        """What `p` gets: new for them since their last digest, never sent, shared out.
+
+        With `store`, their "Not interested" marks apply (bot.core.similar): those papers and
+        very like ones are left out, others like them placed further down.
+        """
+        after = iso(p.since(now))
+        by_id = self.by_id
+        matching = {
+            pid for t in p.topics for pid in self.hits.get(t, ()) if by_id[pid].first_seen >= after
+        }
+        eligible = {pid for pid in matching if (p.team, p.user, pid) not in self.sent}
+        rank: dict = self.rank
+        held: set[str] = set()
+        if store is not None and store.not_interested_ids(p.team, p.user):
+            candidates = [by_id[pid] for pid in sorted(eligible)]
+            held, penalty = similar.not_interested_effect(store, p.team, p.user, candidates)
+            eligible -= held
+            rank = similar.pushed_down(self.rank, penalty)
+        size = min(max(p.size, d.MIN_SIZE), d.PERSON_MAX_SIZE)
+        digest = d.personal_digest(p.topics, self.hits, eligible, size, rank, self.relevance)
+        sent = len(matching) - len(eligible) - len(held)
+        return PersonChoice(digest, len(matching), sent, len(held))
+
+
 def _thread_preview(label: str, day: str, choice: d.ThreadChoice, quiet: bool) -> list[str]:
     if not choice.papers:
         what = "nothing (quiet day)" if quiet else "a short note"
@@ -442,7 +538,10 @@ def _dm_preview(label: str, day: str, digest: d.PersonalDigest, by_id) -> list[s
     lines = [f"{label}: DM for {day} with {digest.count} paper(s):"]
     for topic, ids in digest.groups:
         lines.append(f"  {topic}:")
-        lines += [f"    {by_id[pid].paper.title} [{pid}]" for pid in ids]
+        for pid in ids:
+            also = digest.also.get(pid)
+            note = f" (also on {', '.join(also)})" if also else ""
+            lines.append(f"    {by_id[pid].paper.title} [{pid}]{note}")
         if digest.more.get(topic):
             lines.append(f"    and {digest.more[topic]} more — /papers {topic}")
     return lines

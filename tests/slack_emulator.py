@@ -6,11 +6,12 @@ What it emulates
   slack_sdk's ``WebClient(token=..., base_url=emu.api_url)``: ``auth.test``,
   ``apps.connections.open``, ``chat.postMessage``, ``chat.postEphemeral``, ``chat.update``,
   ``chat.getPermalink``, ``chat.unfurl``, ``conversations.open``, ``conversations.info``,
-  ``users.info`` and ``views.publish`` (at most 100 blocks in a Home tab), with Slack's
-  response shapes and error codes (``invalid_auth``,
-  ``not_allowed_token_type``, ``not_in_channel``, ``channel_not_found``, ``is_archived``,
-  ``thread_not_found``, ``no_text``, ``invalid_blocks``, ``message_not_found``,
-  ``user_not_found``, ``unknown_method``). Both form-encoded and JSON bodies are accepted.
+  ``conversations.history``, ``conversations.replies``, ``users.info`` and ``views.publish``
+  (at most 100 blocks in a Home tab), with Slack's response shapes and error codes
+  (``invalid_auth``, ``not_allowed_token_type``, ``not_in_channel``, ``channel_not_found``,
+  ``is_archived``, ``thread_not_found``, ``no_text``, ``invalid_blocks``,
+  ``message_not_found``, ``user_not_found``, ``unknown_method``). Both form-encoded and JSON
+  bodies are accepted.
 * **Socket Mode**: a WebSocket server (the ``websockets`` library, on a second port) that
   sends ``hello`` on connect, pushes ``slash_commands`` / ``interactive`` / ``events_api``
   envelopes to the most recent connection and records the client's acks with their latency.
@@ -21,15 +22,24 @@ What it emulates
 * Home tab clicks (``send_block_action(..., view_id=...)``: no response_url, as Slack sends
   them) and ``link_shared`` events (``send_link_shared``); the unfurls and Home tabs the bot
   sent are kept (``unfurls()``, ``home_view(user)``).
-* Fault injection (``fail_next``): ``{"ok": false, "error": ...}`` or HTTP 429 with Retry-After;
-  a slow Slack (``delay_next``): the next calls of a method are answered after a delay.
+* Message **history**: every message posted keeps its ``metadata`` (``event_type`` and
+  ``event_payload``), returned by ``conversations.history`` (top-level messages, newest
+  first) and ``conversations.replies`` (a thread, parent first) only with
+  ``include_all_metadata``, as Slack does.
+* Fault injection (``fail_next``): ``{"ok": false, "error": ...}`` or HTTP 429 with
+  Retry-After; ``drop=True`` takes the call (the message is posted) and then closes the
+  connection without an answer, as when a link dies after Slack took a post (with
+  ``taken=False`` it dies before Slack took it); ``match="text"`` applies the fault only to
+  calls whose parameters contain that text (Slack refusing one message, every time).
+  A slow Slack (``delay_next``): the next calls of a method are answered after a delay.
 
 What it does not emulate
 ------------------------
-TLS, OAuth/installations, real channel membership or history, rate limits other than injected
-ones, file uploads, modals (``views.open``/``views.update``), message formatting or block
-validation beyond a list of at most 50 blocks, retries of unacknowledged envelopes, Events API
-over HTTP (use ``signed_headers`` to sign such requests yourself), and enterprise grid.
+TLS, OAuth/installations, real channel membership, history of messages not posted through it,
+rate limits other than injected ones, file uploads, modals (``views.open``/``views.update``),
+message formatting or block validation beyond a list of at most 50 blocks, retries of
+unacknowledged envelopes, Events API over HTTP (use ``signed_headers`` to sign such requests
+yourself), and enterprise grid.
 
 Usage::
 
@@ -45,6 +55,7 @@ import contextlib
 import hashlib
 import hmac
 import json
+import socket
 import threading
 import time
 import uuid
@@ -93,6 +104,7 @@ class Message:
     blocks: list[dict] | None
     user: str | None  # target user of an ephemeral message, else None
     kind: str  # "message" | "ephemeral"
+    metadata: dict | None = None  # {"event_type": ..., "event_payload": {...}} if posted with it
 
 
 @dataclass(frozen=True)
@@ -110,6 +122,13 @@ class _Fault:
     status: int
     retry_after: int
     times: int
+    drop: bool = False  # close the connection without answering
+    taken: bool = True  # with drop: the call was carried out before the connection died
+    match: str | None = None  # only calls whose parameters hold this text
+
+
+# `_handle_api`'s status for "close the connection without an answer".
+DROP = 0
 
 
 @dataclass
@@ -220,6 +239,10 @@ class _HttpHandler(BaseHTTPRequestHandler):
                 body,
                 parts.query,
             )
+            if status == DROP:  # taken, then the link dies before the answer
+                self.close_connection = True
+                self.connection.shutdown(socket.SHUT_RDWR)
+                return
             self._reply(status, json.dumps(payload).encode(), "application/json", headers)
         elif parts.path.startswith("/response/"):
             status, text = emu._handle_response_url(parts.path, body)
@@ -275,6 +298,8 @@ class SlackEmulator:
             "chat.getPermalink": self._chat_get_permalink,
             "conversations.open": self._conversations_open,
             "conversations.info": self._conversations_info,
+            "conversations.history": self._conversations_history,
+            "conversations.replies": self._conversations_replies,
             "users.info": self._users_info,
             "views.publish": self._views_publish,
             "chat.unfurl": self._chat_unfurl,
@@ -385,8 +410,13 @@ class SlackEmulator:
         status: int = 200,
         retry_after: int | None = None,
         times: int = 1,
+        drop: bool = False,
+        taken: bool = True,
+        match: str | None = None,
     ) -> None:
-        fault = _Fault(error, status, 1 if retry_after is None else retry_after, times)
+        """Make the next `times` calls of `method` fail (see the module docstring)."""
+        retry = 1 if retry_after is None else retry_after
+        fault = _Fault(error, status, retry, times, drop, taken, match)
         with self._cond:
             self._state.faults.setdefault(method, []).append(fault)
 
@@ -760,7 +790,17 @@ class SlackEmulator:
         with self._cond:
             self._state.calls.append(Call(method, params, token, time.monotonic()))
             self._cond.notify_all()
-            fault = self._take_fault(method)
+            fault = self._take_fault(method, params)
+            if fault is not None and fault.drop:
+                with contextlib.suppress(SlackError):
+                    if not fault.taken:
+                        raise SlackError("not_taken")
+                    self._check_token(method, token)
+                    handler = self._handlers.get(method)
+                    if handler is not None:
+                        handler(params)
+                self._cond.notify_all()
+                return DROP, {}, {}
             if fault is not None:
                 if fault.status == 429:
                     headers = {"Retry-After": str(fault.retry_after)}
@@ -791,14 +831,17 @@ class SlackEmulator:
             self._cond.notify_all()
         return 200, "ok"
 
-    def _take_fault(self, method: str) -> _Fault | None:
+    def _take_fault(self, method: str, params: dict[str, Any]) -> _Fault | None:
         queue = self._state.faults.get(method)
         if not queue:
             return None
-        fault = queue[0]
+        text = json.dumps(params, ensure_ascii=False)
+        fault = next((f for f in queue if f.match is None or f.match in text), None)
+        if fault is None:
+            return None
         fault.times -= 1
         if fault.times <= 0:
-            queue.pop(0)
+            queue.remove(fault)
         return fault
 
     def _check_token(self, method: str, token: str | None) -> None:
@@ -853,7 +896,7 @@ class SlackEmulator:
             raise SlackError("msg_too_long")
         return text, blocks
 
-    def _message_json(self, message: Message) -> dict[str, Any]:
+    def _message_json(self, message: Message, metadata: bool = False) -> dict[str, Any]:
         data: dict[str, Any] = {
             "type": "message",
             "text": message.text or "",
@@ -867,6 +910,8 @@ class SlackEmulator:
             data["thread_ts"] = message.thread_ts
         if message.blocks is not None:
             data["blocks"] = message.blocks
+        if metadata and message.metadata is not None:
+            data["metadata"] = message.metadata
         return data
 
     def _user_or_error(self, user_id: str | None) -> _User:
@@ -897,7 +942,16 @@ class SlackEmulator:
         thread_ts = params.get("thread_ts") or None
         if thread_ts and (channel, thread_ts) not in self._known_ts:
             raise SlackError("thread_not_found")
-        message = Message(channel, self._next_ts(), thread_ts, text, blocks, None, "message")
+        metadata = params.get("metadata")
+        if metadata is not None and not (
+            isinstance(metadata, dict)
+            and isinstance(metadata.get("event_type"), str)
+            and isinstance(metadata.get("event_payload"), dict)
+        ):
+            raise SlackError("invalid_metadata_format")
+        message = Message(
+            channel, self._next_ts(), thread_ts, text, blocks, None, "message", metadata
+        )
         self._state.messages.append(message)
         self._known_ts.add((channel, message.ts))
         return {"channel": channel, "ts": message.ts, "message": self._message_json(message)}
@@ -961,6 +1015,56 @@ class SlackEmulator:
                 "is_member": channel.member,
             }
         }
+
+    def _history_channel(self, params: dict[str, Any]) -> str:
+        channel_id = params.get("channel") or ""
+        if channel_id.startswith("D"):
+            return channel_id
+        channel = self._channels.get(channel_id)
+        if channel is None or not channel.member:  # Slack: the bot must be in it to read it
+            raise SlackError("channel_not_found" if channel is None else "not_in_channel")
+        return channel_id
+
+    def _page(self, found: list[Message], params: dict[str, Any], metadata: bool) -> dict:
+        limit = int(params.get("limit") or 100)
+        start = int(params.get("cursor") or 0)
+        page = found[start : start + limit]
+        more = start + limit < len(found)
+        return {
+            "messages": [self._message_json(m, metadata) for m in page],
+            "has_more": more,
+            "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+        }
+
+    def _conversations_history(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Top-level messages, newest first, within `oldest`/`latest` (exclusive) if given."""
+        channel = self._history_channel(params)
+        oldest = float(params.get("oldest") or 0)
+        latest = float(params.get("latest") or "inf")
+        found = [
+            m
+            for m in self._state.messages
+            if m.channel == channel
+            and m.kind == "message"
+            and m.thread_ts in (None, m.ts)
+            and oldest < float(m.ts) < latest
+        ]
+        found.sort(key=lambda m: float(m.ts), reverse=True)
+        return self._page(found, params, _truthy(params.get("include_all_metadata")))
+
+    def _conversations_replies(self, params: dict[str, Any]) -> dict[str, Any]:
+        """A thread: its parent, then its replies, oldest first."""
+        channel = self._history_channel(params)
+        ts = params.get("ts") or ""
+        if (channel, ts) not in self._known_ts:
+            raise SlackError("thread_not_found")
+        found = [
+            m
+            for m in self._state.messages
+            if m.channel == channel and m.kind == "message" and (m.ts == ts or m.thread_ts == ts)
+        ]
+        found.sort(key=lambda m: float(m.ts))
+        return self._page(found, params, _truthy(params.get("include_all_metadata")))
 
     def _users_info(self, params: dict[str, Any]) -> dict[str, Any]:
         user = self._user_or_error(params.get("user"))

@@ -248,9 +248,14 @@ def test_dm_buttons_and_not_interested_keeps_a_paper_out_of_the_next_dm(emu, tmp
     # Tomorrow: a near copy of the refused paper and another OCR paper arrive.
     tomorrow = utcnow() + timedelta(days=1)
     ppocr = store.get("2206.03001").paper
-    copy = replace(ppocr, id="2611.00001", title=ppocr.title.replace("v3", "v3.1"))
+    fresh = tomorrow.date().isoformat()  # announced then: recent, so DM-worthy
+    copy = replace(ppocr, id="2611.00001", title=ppocr.title.replace("v3", "v3.1"), published=fresh)
     other = replace(
-        ppocr, id="2611.00002", title="Handwritten OCR for field notes", abstract="We read notes."
+        ppocr,
+        id="2611.00002",
+        title="Handwritten OCR for field notes",
+        abstract="We read notes.",
+        published=fresh,
     )
     store.upsert(
         [Sighting(copy, "hf", upvotes=9), Sighting(other, "hf", upvotes=1)],

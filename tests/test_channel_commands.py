@@ -56,6 +56,7 @@ def test_channel_settings_round_trip_in_status(handlers, store):
         "Topics: ocr, video diffusion",
         "Days with nothing new: nothing is posted",
         "Never posted",
+        "Next thread: nothing new so far: no papers are stored yet.",
     )
     assert "all trending papers" in say(handlers, "channel topics").text
     assert store.channel("T1", "C1").topics == ()
@@ -92,13 +93,15 @@ def test_bad_channel_commands_get_usage(handlers, text):
 def test_digest_settings(handlers, store):
     assert "You follow no topics yet" in say(handlers, "digest").text
     store.add_topic("T1", "U1", "ocr")
-    assert "comes at 09:00 Europe/Paris. You follow 1 topic." in say(handlers, "digest").text
+    assert "comes at 09:00 Europe/Paris, with up to 10 papers. You follow 1 topic." in (
+        say(handlers, "digest").text
+    )
     assert "comes at 07:45 Europe/Paris" in say(handlers, "digest 7:45").text
     assert store.person("T1", "U1").tz == "Europe/Paris"
     assert "is off" in say(handlers, "digest off").text
     assert "Your daily digest is off" in say(handlers, "digest").text
     assert "07:45" in say(handlers, "digest on").text
-    assert isinstance(say(handlers, "digest sometimes"), Usage)
+    assert "“sometimes” is not a time of day" in say(handlers, "digest sometimes").text
 
 
 def test_digest_without_a_zone_keeps_the_one_slack_gave(handlers, store):

@@ -235,7 +235,12 @@ def test_dm_holds_only_matching_papers_once(emu, slack, store):
     assert run(slack, store, users=True).posted == []
     # Tomorrow: a new matching paper arrives; only it is sent.
     tomorrow = utcnow() + timedelta(days=1)
-    new = Paper("2611.99999", title="Faster OCR for handwritten notes", abstract="We read.")
+    new = Paper(
+        "2611.99999",
+        title="Faster OCR for handwritten notes",
+        abstract="We read.",
+        published=tomorrow.date().isoformat(),
+    )
     store.upsert([Sighting(new, "hf", upvotes=3)], tomorrow - timedelta(hours=1))
     later = run(slack, store, users=True, now=tomorrow)
     assert len(later.posted) == 1

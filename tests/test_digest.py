@@ -94,15 +94,40 @@ def test_choose_thread_filters_topics_and_recent_posts():
     assert "no papers" in d.choose_thread([], settings, set()).reason
 
 
-def test_personal_digest_groups_by_topic_caps_and_counts_the_rest():
-    hits = {"a": [f"p{i}" for i in range(8)], "b": ["p1", *(f"q{i}" for i in range(6))]}
-    eligible = {f"p{i}" for i in range(8)} | {f"q{i}" for i in range(6)}
-    digest = d.personal_digest(["a", "b"], hits, eligible)
+def test_personal_digest_gives_every_topic_a_place_then_fills_best_first():
+    hits = {
+        "a": [f"p{i}" for i in range(12)],
+        "b": ["p1", "q0", "q1", "q2"],
+        "c": ["r0"],
+    }
+    order = [*(f"p{i}" for i in range(12)), "q0", "q1", "q2", "r0"]  # trending order
+    rank = {pid: n for n, pid in enumerate(order)}
+    digest = d.personal_digest(["a", "b", "c"], hits, set(order), 10, rank)
     assert digest.count == 10
-    assert digest.groups[0] == ("a", [f"p{i}" for i in range(8)])
-    assert digest.groups[1] == ("b", ["q0", "q1"])  # p1 already shown under "a"
-    assert digest.more == {"b": 4}
+    assert digest.groups == [
+        ("a", [f"p{i}" for i in range(8)]),
+        ("b", ["q0"]),  # p1 matches b too, but is placed once, under a (first, as good)
+        ("c", ["r0"]),
+    ]
+    assert digest.more == {"a": 4, "b": 2}
+    assert digest.also == {"p1": ["b"]}
     assert d.personal_digest(["a"], hits, set()).count == 0
+
+
+def test_personal_digest_places_a_shared_paper_under_its_best_topic():
+    hits = {"a": ["p0", "p1"], "b": ["p1", "q0"]}
+    relevance = {("a", "p1"): 1.0, ("b", "p1"): 5.0}
+    digest = d.personal_digest(["a", "b"], hits, {"p0", "p1", "q0"}, 10, None, relevance)
+    assert digest.groups == [("a", ["p0"]), ("b", ["p1", "q0"])]
+    assert digest.also == {"p1": ["a"]}
+
+
+def test_personal_digest_with_less_room_than_topics_serves_the_best_topics():
+    hits = {"a": ["p0", "p1"], "b": ["q0"], "c": ["r0"]}
+    rank = {"p0": 3, "p1": 4, "q0": 0, "r0": 1}
+    digest = d.personal_digest(["a", "b", "c"], hits, set(rank), 2, rank)
+    assert digest.groups == [("b", ["q0"]), ("c", ["r0"])]
+    assert digest.more == {"a": 2}
 
 
 def test_fan_out():
@@ -156,7 +181,7 @@ def test_thread_parent_is_numbered_linked_and_within_limits():
     body = "\n".join(_texts(payload))
     assert "1. <https://arxiv.org/abs/2601.09999|&lt;script&gt; &amp; &lt;b&gt;" in body
     assert "20. <https://arxiv.org/abs/2601.09999|" in body
-    assert "<script>" not in body and "▲ 142 · ★ 1.9k (+310 today)" in body
+    assert "<script>" not in body and "142 upvotes · 1.9k stars (+310 today)" in body
 
 
 def test_thread_reply_holds_everything_escaped():
@@ -168,7 +193,7 @@ def test_thread_reply_holds_everything_escaped():
         "Author &lt;0&gt; &amp; co, Author &lt;1&gt; &amp; co, Author &lt;2&gt; &amp; co et al."
         in body
     )
-    assert "2026-11-27 · cs.CV cs.LG" in body
+    assert "27 Nov 2026 · cs.CV cs.LG" in body
     excerpt = payload["blocks"][1]["text"]["text"]
     assert excerpt.startswith("A &amp; B &lt;c&gt;") and excerpt.endswith("word…")
     assert len(excerpt) <= 520

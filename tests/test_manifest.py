@@ -119,6 +119,10 @@ METHOD_SCOPES: dict[str, set[str]] = {
     "conversations.open": {"im:write"},
     "users.info": {"users:read"},
     "conversations.info": {"channels:read", "groups:read"},
+    # Read back only to find the bot's own posts by their metadata (exactly-once delivery):
+    # threads in public and private channels, and the DMs.
+    "conversations.history": {"channels:history", "groups:history", "im:history"},
+    "conversations.replies": {"channels:history", "groups:history", "im:history"},
     "views.publish": set(),
     "chat.unfurl": {"links:write"},
 }
@@ -462,6 +466,8 @@ def test_bot_scopes_are_exactly_the_intended_set(manifest: dict[str, Any]) -> No
         "conversations.info",
         "views.publish",
         "chat.unfurl",
+        "conversations.history",
+        "conversations.replies",
     }
     assert set(manifest["oauth_config"]["scopes"]["bot"]) == needed_scopes(designed, manifest)
     assert "user" not in manifest["oauth_config"]["scopes"], "the bot needs no user token"
@@ -628,6 +634,7 @@ FULL_BOT = (
     "client.chat_postEphemeral(channel=c, user=u)\nclient.conversations_open(users=u)\n"
     "client.users_info(user=u)\nclient.conversations_info(channel=c)\n"
     "client.chat_unfurl(channel=c, ts=t)\n"
+    "client.conversations_history(channel=c)\nclient.conversations_replies(channel=c, ts=t)\n"
 )
 
 

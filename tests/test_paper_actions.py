@@ -192,6 +192,7 @@ def test_not_interested_keeps_the_paper_and_its_near_copy_out_of_the_dm(tmp_path
     import json
     from dataclasses import replace
 
+    from bot.clock import utcnow
     from bot.config import Settings
     from bot.core.models import Sighting
     from bot.slack.delivery import make_client
@@ -206,7 +207,13 @@ def test_not_interested_keeps_the_paper_and_its_near_copy_out_of_the_dm(tmp_path
         slack = (settings, make_client(settings))
         seed_trending(store)
         ppocr = store.get("2206.03001").paper
-        copy = replace(ppocr, id="2611.00001", title=ppocr.title.replace("v3", "v3.1"))
+        # A near copy announced today (recent, so DM-worthy): the same work under another id.
+        copy = replace(
+            ppocr,
+            id="2611.00001",
+            title=ppocr.title.replace("v3", "v3.1"),
+            published=utcnow().date().isoformat(),
+        )
         store.upsert([Sighting(copy, "hf", upvotes=1)])
         handlers = Handlers(store)
         for user in ("U1", "U2"):
@@ -244,3 +251,19 @@ def test_held_back_drops_marked_and_pushes_like_papers_down(seeded):
     assert ranked["ocr"] == ["2510.24035", "2110.07367", "1907.12412", "2503.16983", "2109.15099"]
     # Someone else's digest keeps its order.
     assert similar.held_back(seeded, "T1", "U2", hits, papers) == (hits, set())
+
+
+def test_digest_why_says_what_not_interested_held_back(tmp_path):
+    from bot.digest_why import explain
+    from tests.test_delivery import seed_trending
+
+    store = Store(tmp_path / "papers.db")
+    seed_trending(store)
+    store.add_topic("T1", "U1", "ocr")
+    before, _ = explain(store, "T1", "U1")
+    assert "held back" not in before
+    Handlers(store).not_interested(Who(team="T1", user="U1"), "2206.03001")
+    text, items = explain(store, "T1", "U1")
+    assert "; 1 held back as you marked it (or one very like it) Not interested" in text
+    assert "PP-OCRv3" not in " ".join(items)
+    store.close()

@@ -1,4 +1,4 @@
-"""`/papers channel ...` and `/papers digest ...`: the daily thread's and a person's own settings.
+"""`/papers channel ...`: the daily thread's settings (a person's own digest: digest_commands).
 
 A mixin of `bot.core.commands.Handlers` (which imports this module, hence the late imports of
 its reply types). Times are in the typer's time zone (`Who.tz`, from Slack); UTC when unknown.
@@ -24,11 +24,19 @@ def _replies():
     return Notice, normalize_topic
 
 
+UTC_NOTE = " (I could not read your time zone, so this is UTC)"
+UNKNOWN_NOTE = (
+    " (Slack gave your time zone as “{}”, which the tz database does not know, so this is UTC)"
+)
+
+
 def _zone(who) -> tuple[str, str]:
-    """(IANA zone, a note when it had to be UTC)."""
-    if who.tz and d.zone(who.tz).key == who.tz:
+    """(IANA zone, a note when it had to be UTC: missing, or unknown to the tz database)."""
+    if d.valid_zone(who.tz):
         return who.tz, ""
-    return "UTC", " (I could not read your time zone, so this is UTC)"
+    if who.tz:
+        return "UTC", UNKNOWN_NOTE.format(str(who.tz)[:40])
+    return "UTC", UTC_NOTE
 
 
 def pause_text(code: str, since: str | None) -> str:
@@ -100,6 +108,10 @@ class ChannelCommands:
         ]
         last = self.store.last_posted(who.team, who.channel)
         lines.append(f"Last posted: {last[:16].replace('T', ' ')} UTC" if last else "Never posted")
+        if current.enabled:
+            from bot.digest_why import next_thread
+
+            lines.append(next_thread(self.store, current, self.now()))
         state = "on" if current.enabled else "off"
         head = f"Daily trending thread: {state}."
         if current.enabled and current.paused:
@@ -150,46 +162,3 @@ class ChannelCommands:
         if quiet:
             return notice("On days with nothing new, nothing will be posted here.")
         return notice("On days with nothing new, a one-line note will say so.")
-
-    # -- a person's digest -------------------------------------------------------------------
-
-    def do_digest(self, command, who):
-        notice, _ = _replies()
-        arg = command.arg.strip().lower()
-        tz, note = _zone(who)
-        person = self.store.person(who.team, who.user)
-        known = who.tz is not None and not note
-        if note and person and person.tz:  # Slack gave it before: better than UTC
-            tz, note = person.tz, ""
-        topics = self.store.topics(who.team, who.user)
-        follow = (
-            f"You follow {len(topics)} topic{'s' * (len(topics) != 1)}."
-            if topics
-            else "You follow no topics yet: `/papers subscribe <topic>` adds one."
-        )
-        if arg in ("", "status"):
-            if person and not person.enabled:
-                return notice(
-                    f"Your daily digest is off. {follow} `/papers digest on` restarts it."
-                )
-            at = person.at if person else d.DEFAULT_AT
-            zone = (person.tz if person and person.tz else None) or tz
-            paused = ""
-            if person and person.paused:
-                paused = (
-                    f" It is paused: Slack said `{person.paused}`; `/papers digest on` resumes it."
-                )
-            return notice(f"Your daily digest comes at {at} {zone}.{paused} {follow}")
-        if arg == "off":
-            self.store.save_person(who.team, who.user, enabled=0)
-            return notice("Your daily digest is off. `/papers digest on` restarts it.")
-        at = (person.at if person else d.DEFAULT_AT) if arg == "on" else d.parse_hhmm(arg)
-        if at is None:
-            raise BadCommand(
-                "Try `/papers digest on`, `/papers digest off` or `/papers digest 08:30`."
-            )
-        from bot.clock import iso, utcnow
-
-        fields = {"tz": tz, "tz_checked_at": iso(utcnow())} if known else {}
-        self.store.save_person(who.team, who.user, enabled=1, at=at, paused=None, **fields)
-        return notice(f"Your daily digest comes at {at} {tz}{note}. {follow}")

@@ -10,6 +10,8 @@ from bot.clock import iso, utcnow
 from bot.core import query as q
 from bot.core import trending
 from bot.core.channel_commands import ChannelCommands
+from bot.core.digest import WEEKDAYS, valid_zone
+from bot.core.digest_commands import DigestCommands
 from bot.core.models import StoredPaper
 from bot.core.paper_actions import BibTeX, PaperActions, SavedList, Similar
 from bot.core.search import SearchResult, search
@@ -56,6 +58,16 @@ USAGE = [
         "/papers digest on|off|HH:MM",
         "your daily DM of new papers on your topics (09:00 your time)",
         "/papers digest 08:30",
+    ),
+    (
+        "/papers digest daily|weekly [day]|size N",
+        "how often your DM comes, and how many papers it holds (3–30, default 10)",
+        "/papers digest weekly monday",
+    ),
+    (
+        "/papers digest status|why",
+        "your digest settings; what the next DM would hold, or why it would be empty",
+        "/papers digest why",
     ),
     (
         "/papers channel on [HH:MM]",
@@ -155,7 +167,7 @@ def normalize_topic(text: str) -> str:
     return " ".join(q.clean(text).lower().split())
 
 
-class Handlers(ChannelCommands, PaperActions):
+class Handlers(ChannelCommands, DigestCommands, PaperActions):
     """The `/papers` subcommands over one store."""
 
     def __init__(self, store: Store, clock=None, fetch_paper=None):
@@ -222,22 +234,37 @@ class Handlers(ChannelCommands, PaperActions):
     def do_subscribe(self, command: Command, who: Who) -> Reply:
         topic = self._topic(command)
         matches = self.store.count_matches(q.to_fts(q.parse(topic)))
-        mine = self.store.topics(who.team, who.user)
-        if topic in mine:
-            return Notice(f"You already follow “{topic}”.", tuple(mine))
-        if len(mine) >= MAX_TOPICS:
+        added = self.store.add_topic(who.team, who.user, topic, cap=MAX_TOPICS)
+        if added == "exists":
+            return Notice(
+                f"You already follow “{topic}”.", tuple(self.store.topics(who.team, who.user))
+            )
+        if added == "full":
             raise BadCommand(
                 f"You follow {MAX_TOPICS} topics, the most there can be. "
                 "Unsubscribe from one first (`/papers topics` lists them)."
             )
-        self.store.add_topic(who.team, who.user, topic)
-        if who.tz:  # remembered for their digest hour, saving a users.info call later
+        if valid_zone(who.tz):  # remembered for their digest hour, saving a users.info call
             self.store.save_person(who.team, who.user, tz=who.tz, tz_checked_at=iso(utcnow()))
         return Notice(
             f"Subscribed to “{topic}”: {matches:,} stored paper{'s' * (matches != 1)} "
-            "match it now. "
-            "You will get new ones in a daily DM."
+            f"match it now. {self._dm_promise(who)}"
         )
+
+    def _dm_promise(self, who: Who) -> str:
+        """What the person's digest will do with new papers, as their settings stand."""
+        person = self.store.person(who.team, who.user)
+        if person and not person.enabled:
+            return "Your digest is off, so no DM will come: `/papers digest on` turns it on."
+        if person and person.paused:
+            return (
+                f"Your digest is paused (Slack said `{person.paused}`): "
+                "`/papers digest on` resumes it."
+            )
+        if person and person.cadence == "weekly":
+            day = WEEKDAYS[person.weekday].title()
+            return f"You will get new ones in your weekly DM on {day}s."
+        return "You will get new ones in a daily DM."
 
     def do_unsubscribe(self, command: Command, who: Who) -> Reply:
         topic = self._topic(command)

@@ -5,24 +5,39 @@ FTS5 index of just the new papers, then fans the hits out to the people who hold
 100,000 people rarely hold more than a few thousand distinct topics.
 """
 
+import logging
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from functools import lru_cache
+from zoneinfo import ZoneInfo, available_timezones
 
 from bot.core import query as q
 from bot.core.models import StoredPaper
 from bot.errors import BadQuery
 
+log = logging.getLogger(__name__)
+
 DEFAULT_AT = "09:00"
+# The team of people who typed their topics in console mode: theirs are never sent to Slack.
+CONSOLE_TEAM = "local"
 DEFAULT_SIZE = 10
 MIN_SIZE, MAX_SIZE = 3, 20
+PERSON_MAX_SIZE = 30
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 REPOST_DAYS = 14
+# A paper is recent, and may be in a digest, when announced or listed this many days ago at most.
+RECENT_DAYS = 7
+NONE_RECENT = (
+    f"no papers were announced on arXiv or listed on Hugging Face in the last {RECENT_DAYS} days."
+)
 DM_MAX = 10
 # A person's time zone from Slack is refreshed when older than this.
 TZ_MAX_AGE = timedelta(days=7)
 TOKENIZER = "porter unicode61 remove_diacritics 2"
+# bm25 column weights (title, keywords, abstract, authors), as the store's search uses.
+WEIGHTS = "10.0, 4.0, 1.0, 2.0"
 
 PAUSE_CHANNEL = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
 PAUSE_PERSON = frozenset({"user_not_found", "account_inactive", "user_disabled"})
@@ -59,6 +74,19 @@ class PersonSettings:
     paused: str | None = None
     last_run_at: str | None = None
     topics: tuple[str, ...] = ()
+    cadence: str = "daily"  # daily | weekly
+    weekday: int = 0  # a weekly digest's day, 0 = Monday
+    size: int = DEFAULT_SIZE  # the most papers one DM holds
+
+    def digest_day(self, day: str) -> bool:
+        """Whether the local `day` (YYYY-MM-DD) is one this person gets a digest on."""
+        return self.cadence != "weekly" or date.fromisoformat(day).weekday() == self.weekday
+
+    def since(self, now: datetime) -> datetime:
+        """Papers first stored from when count as new: the last digest, else a day (a week)."""
+        if self.last_run_at:
+            return datetime.fromisoformat(self.last_run_at)
+        return now - timedelta(days=7 if self.cadence == "weekly" else 1)
 
 
 @dataclass(frozen=True)
@@ -74,10 +102,17 @@ class Delivery:
     detail: str | None = None  # a DM paper's topic, a note's reason, a DM's "more" counts
     channel: str | None = None
     ts: str | None = None
-    state: str = "pending"  # pending | posted | skipped
+    state: str = "pending"  # pending | posted | skipped | failed (Slack refused it twice)
     posted_at: str | None = None
     claimed_by: str | None = None  # host:pid of the process sending it (on the '' row)
     claimed_at: str | None = None
+    attempted_at: str | None = None  # last sent to Slack; pending + set: it may be there
+    error: str | None = None  # why Slack refused its message (msg_too_long, invalid_blocks...)
+
+    @property
+    def key(self) -> str:
+        """This row's delivery id, carried in the message's metadata: team/target/day/paper."""
+        return f"{self.team}/{self.target}/{self.day}/{self.paper_id}"
 
 
 # -- time ---------------------------------------------------------------------------------
@@ -95,12 +130,34 @@ def parse_hhmm(text: str) -> str | None:
     return f"{h:02d}:{m:02d}"
 
 
+class BadSetting(ValueError):
+    """A stored digest setting (a time of day, a time zone) is not valid."""
+
+
+@lru_cache(maxsize=1)
+def _zone_names() -> frozenset[str]:
+    return frozenset(available_timezones()) | {"UTC"}
+
+
+def valid_zone(name: object) -> str | None:
+    """`name` if the tz database knows it as a zone, else None.
+
+    None for a missing name, an unknown one (`Mars/Olympus`), a region rather than a zone
+    (`America`, which ZoneInfo would try to open as a file) or any other text (300 characters).
+    """
+    return name if isinstance(name, str) and name in _zone_names() else None
+
+
 def zone(name: str | None) -> ZoneInfo:
-    """The IANA zone `name`, or UTC when unknown or missing."""
-    try:
-        return ZoneInfo(name or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
+    """The IANA zone `name`, or UTC when unknown or missing (see `valid_zone`)."""
+    return ZoneInfo(valid_zone(name) or "UTC")
+
+
+def check_at(at: str) -> str:
+    """`at` if it is a stored `HH:MM` time of day; raises BadSetting otherwise."""
+    if not isinstance(at, str) or parse_hhmm(at) != at:
+        raise BadSetting(f"its digest time {str(at)[:20]!r} is not a time of day (HH:MM)")
+    return at
 
 
 def local_day(tz: str | None, now: datetime) -> str:
@@ -140,16 +197,40 @@ def day_label(day: str) -> str:
     return f"{d:%a} {d.day} {d:%b %Y}"
 
 
+# -- recent papers ------------------------------------------------------------------------
+
+
+def recent_since(now: datetime) -> str:
+    """The first day (YYYY-MM-DD) a paper announced or listed on counts as recent at `now`."""
+    return (now - timedelta(days=RECENT_DAYS)).date().isoformat()
+
+
+def is_recent(paper, listed: set[str], now: datetime) -> bool:
+    """Announced on arXiv (its published date) or listed on Hugging Face in the last 7 days.
+
+    :param listed: ids on a Hugging Face list since `recent_since(now)` (Store.listed_since).
+    A backfill of older papers is never recent; an old paper trending on HF today is.
+    """
+    return paper.id in listed or (paper.published or "")[:10] >= recent_since(now)
+
+
 # -- matching -----------------------------------------------------------------------------
 
 
-def match_topics(papers: Iterable[StoredPaper], topics: Iterable[str]) -> dict[str, list[str]]:
+def match_topics(
+    papers: Iterable[StoredPaper],
+    topics: Iterable[str],
+    relevance: dict[tuple[str, str], float] | None = None,
+) -> dict[str, list[str]]:
     """Each topic → ids of the papers it matches; each distinct topic runs once.
 
     One in-memory FTS5 index of just these papers, one query per distinct topic: people who
     share a topic share its query. Hits keep the order the papers were given in (callers pass
     them best first), which is also the cheapest order for FTS5 to return. Topics that hold
     nothing searchable match nothing.
+
+    :param relevance: if given, filled with (topic, paper id) → how well the paper matches
+        the topic (bm25 with the search's column weights, higher is better; no unit).
     """
     papers = list(papers)
     ids = [s.paper.id for s in papers]
@@ -176,11 +257,19 @@ def match_topics(papers: Iterable[StoredPaper], topics: Iterable[str]) -> dict[s
         for topic in dict.fromkeys(topics):
             try:
                 match = q.to_fts(q.parse(topic))
+                if relevance is None:
+                    sql = "SELECT rowid, 0 FROM p WHERE p MATCH ? ORDER BY rowid"
+                else:
+                    sql = f"SELECT rowid, -bm25(p, {WEIGHTS}) FROM p WHERE p MATCH ? ORDER BY rowid"
+                found = conn.execute(sql, [match]).fetchall()
+                hits[topic] = [ids[n] for n, _ in found]
+                if relevance is not None:
+                    relevance.update(((topic, ids[n]), score) for n, score in found)
             except BadQuery:
                 hits[topic] = []
-                continue
-            rows = conn.execute("SELECT rowid FROM p WHERE p MATCH ? ORDER BY rowid", [match])
-            hits[topic] = [ids[n] for (n,) in rows]
+            except sqlite3.OperationalError as exc:  # one bad topic never stops the others
+                log.warning("topic %r: FTS5 could not run it (%s); it matches nothing", topic, exc)
+                hits[topic] = []
         return hits
     finally:
         conn.close()
@@ -229,10 +318,12 @@ def choose_thread(
 
 @dataclass
 class PersonalDigest:
-    """What one person gets today: papers grouped by topic, and how many more each topic has."""
+    """What one person gets: papers grouped by topic, how many more each topic has, and for a
+    paper matching several of their topics, the others (`also`)."""
 
     groups: list[tuple[str, list[str]]] = field(default_factory=list)
     more: dict[str, int] = field(default_factory=dict)
+    also: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def count(self) -> int:
@@ -244,22 +335,70 @@ def personal_digest(
     hits: dict[str, list[str]],
     eligible: set[str],
     limit: int = DM_MAX,
+    rank: dict[str, int] | None = None,
+    relevance: dict[tuple[str, str], float] | None = None,
 ) -> PersonalDigest:
-    """Group `eligible` hits by the person's topics (first topic wins), at most `limit` in all.
+    """Share `limit` places out across the person's topics: every topic with new matches gets
+    one first (as far as `limit` allows), the rest go best first; each paper appears once.
 
+    A paper matching several topics is placed under the one it matches best (`relevance`,
+    then the person's topic order) and notes the others. Groups follow the person's topic
+    order; papers in a group, and the order topics get their first place, follow `rank`.
+
+    :param hits: topic → matching ids, best first (from `match_topics`).
     :param eligible: ids new for this person and never sent to them.
+    :param rank: paper id → its place in the day's trending order (0 is best); by default
+        each paper's best place in `hits`.
     """
-    digest = PersonalDigest()
-    placed: set[str] = set()
+    topics = list(dict.fromkeys(topics))
+    order = {t: n for n, t in enumerate(topics)}
+    matched: dict[str, list[str]] = {}  # paper → the person's topics it matches, in order
     for topic in topics:
-        ids = [pid for pid in hits.get(topic, ()) if pid in eligible and pid not in placed]
-        placed.update(ids)
-        room = limit - digest.count
-        shown = ids[: max(room, 0)]
+        for pid in hits.get(topic, ()):
+            if pid in eligible:
+                if pid in matched:
+                    matched[pid].append(topic)
+                else:
+                    matched[pid] = [topic]
+    if rank is None:
+        rank = {}
+        for topic in topics:
+            for n, pid in enumerate(hits.get(topic, ())):
+                rank[pid] = min(rank.get(pid, n), n)
+    last = len(rank)
+    ordered = sorted(matched, key=lambda pid: rank.get(pid, last))  # best first
+    fit = relevance or {}
+    home: dict[str, str] = {}
+    own: dict[str, list[str]] = {t: [] for t in topics}
+    for pid in ordered:
+        ts = matched[pid]
+        best = ts[0]
+        if len(ts) > 1:
+            best = max(ts, key=lambda t, pid=pid: (fit.get((t, pid), 0.0), -order[t]))
+        home[pid] = best
+        own[best].append(pid)
+    chosen: set[str] = set()
+    served: set[str] = set()
+    for pid in ordered:  # each topic's best paper first, best topics first
+        if len(chosen) >= limit:
+            break
+        if home[pid] not in served:
+            served.add(home[pid])
+            chosen.add(pid)
+    for pid in ordered:  # then the best of the rest
+        if len(chosen) >= limit:
+            break
+        chosen.add(pid)
+    digest = PersonalDigest()
+    for topic in topics:
+        shown = [pid for pid in own[topic] if pid in chosen]
         if shown:
             digest.groups.append((topic, shown))
-        if len(ids) > len(shown):
-            digest.more[topic] = len(ids) - len(shown)
+        if len(own[topic]) > len(shown):
+            digest.more[topic] = len(own[topic]) - len(shown)
+    digest.also = {
+        pid: [t for t in matched[pid] if t != home[pid]] for pid in chosen if len(matched[pid]) > 1
+    }
     return digest
 
 

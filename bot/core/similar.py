@@ -184,27 +184,43 @@ def not_interested_penalties(
     return out
 
 
+def not_interested_effect(
+    store: Store, team: str, user: str, candidates: Iterable[StoredPaper]
+) -> tuple[set[str], dict[str, float]]:
+    """What a person's "Not interested" marks do to these candidates for their digest:
+    (ids left out, id → how far down to push the rest).
+
+    Left out: papers they marked, and papers at least VERY_ALIKE to one. Pushed down: the
+    others like one, by their likeness (a paper 0.4 alike ranks as if 1 / 0.6 times as far
+    down). Both empty for a person with no marks.
+    """
+    penalty = not_interested_penalties(store, team, user, candidates)
+    dropped = {pid for pid, value in penalty.items() if value >= VERY_ALIKE}
+    return dropped, {pid: v for pid, v in penalty.items() if pid not in dropped}
+
+
+def pushed_down(rank: dict[str, float], penalty: dict[str, float]) -> dict[str, float]:
+    """Places (0 is best) with each penalised paper moved down in proportion to its penalty."""
+    return {pid: (n + 1) / (1 - penalty.get(pid, 0.0)) - 1 for pid, n in rank.items()}
+
+
 def held_back(
     store: Store, team: str, user: str, hits: dict[str, list[str]], papers: dict[str, StoredPaper]
 ) -> tuple[dict[str, list[str]], set[str]]:
-    """A person's topic hits with their "Not interested" applied: (hits, ids held back).
+    """A person's topic hits with their "Not interested" applied: (hits, ids left out).
 
-    Papers they marked, and papers at least VERY_ALIKE to one, are dropped; others like one
-    move down their topic's list in proportion (a paper 0.4 alike ranks as if 1/0.6 as far
-    down). `papers`: id → StoredPaper for every id in `hits`. Unchanged without marks.
+    `papers`: id → StoredPaper for every id in `hits`. Unchanged without marks.
     """
     if not store.not_interested_ids(team, user):
         return hits, set()
-    wanted = {pid for ids in hits.values() for pid in ids}
-    penalty = not_interested_penalties(store, team, user, [papers[pid] for pid in sorted(wanted)])
-    dropped = {pid for pid, value in penalty.items() if value >= VERY_ALIKE}
+    wanted = sorted({pid for ids in hits.values() for pid in ids})
+    dropped, penalty = not_interested_effect(store, team, user, [papers[p] for p in wanted])
 
-    def pushed_down(ids: list[str]) -> list[str]:
-        kept = [(i, pid) for i, pid in enumerate(ids) if pid not in dropped]
-        kept.sort(key=lambda pair: (pair[0] + 1) / (1 - penalty.get(pair[1], 0.0)))
-        return [pid for _, pid in kept]
+    def reorder(ids: list[str]) -> list[str]:
+        place = pushed_down({pid: n for n, pid in enumerate(ids)}, penalty)
+        return sorted((pid for pid in ids if pid not in dropped), key=place.__getitem__)
 
-    return {topic: pushed_down(ids) for topic, ids in hits.items()}, dropped
+    return {topic: reorder(ids) for topic, ids in hits.items()}, dropped
 
 
 def warm_up(store: Store) -> threading.Thread:

@@ -53,3 +53,20 @@ def why(pop: Popularity) -> str:
                 text += f" (+{compact(growth)} today)"
             parts.append(text)
     return " · ".join(parts)
+
+
+def why_words(pop: Popularity) -> str:
+    """`142 upvotes · 1.9k stars (+310 today) · 12 comments`: `why` in words a screen reader
+    reads as they are meant; empty when nothing is known."""
+    parts = []
+    for noun, value, growth in (
+        ("upvote", pop.upvotes, pop.upvotes_growth),
+        ("star", pop.stars, pop.stars_growth),
+        ("comment", pop.comments, pop.comments_growth),
+    ):
+        if value:
+            text = f"{compact(value)} {noun}{'s' * (value != 1)}"
+            if 0 < growth < value:
+                text += f" (+{compact(growth)} today)"
+            parts.append(text)
+    return " · ".join(parts)

@@ -13,16 +13,33 @@ from slack_sdk.http_retry.state import RetryState
 from bot.config import Settings
 from bot.errors import ConfigError
 
+# Calls that create something: a dropped connection may come after Slack took the call, so
+# retrying it blindly could post the same message twice (bot.slack.delivery checks instead).
+NOT_IDEMPOTENT = ("chat.postMessage", "chat.postEphemeral", "chat.scheduleMessage")
+
+
+class SafeConnectionRetry(ConnectionErrorRetryHandler):
+    """Retries dropped connections, except for calls that post (see NOT_IDEMPOTENT)."""
+
+    def _can_retry(self, *, state, request, response=None, error=None) -> bool:
+        if request.url.rstrip("/").endswith(NOT_IDEMPOTENT):
+            return False
+        return super()._can_retry(state=state, request=request, response=response, error=error)
+
 
 def make_client(settings: Settings, token: str | None = None) -> WebClient:
-    """A WebClient on SLACK_API_URL that waits out 429s and retries dropped connections."""
+    """A WebClient on SLACK_API_URL that waits out 429s and retries dropped connections.
+
+    A 429 means Slack did not take the call, so every call is retried after Retry-After; a
+    dropped connection is retried only for calls that cannot post twice (SafeConnectionRetry).
+    """
     return WebClient(
         token=token or settings.bot_token,
         base_url=settings.slack_api_url,
         timeout=15,
         retry_handlers=[
             RateLimitErrorRetryHandler(max_retry_count=3),
-            ConnectionErrorRetryHandler(max_retry_count=2),
+            SafeConnectionRetry(max_retry_count=2),
         ],
     )
 
@@ -57,7 +74,7 @@ def for_person(client: WebClient) -> WebClient:
     """
     quick = copy(client)
     quick.timeout = 10
-    quick.retry_handlers = [ShortRateLimitRetry(), ConnectionErrorRetryHandler(max_retry_count=1)]
+    quick.retry_handlers = [ShortRateLimitRetry(), SafeConnectionRetry(max_retry_count=1)]
     return quick
 
 

@@ -5,9 +5,13 @@ from datetime import datetime
 
 from bot.clock import iso, utcnow
 from bot.core.digest import ChannelSettings, Delivery, PersonSettings
+from bot.store.topics import immediate
 
 _CHANNEL_FIELDS = {"enabled", "at", "tz", "topics", "size", "quiet", "paused", "checked_day"}
-_PERSON_FIELDS = {"enabled", "at", "tz", "tz_checked_at", "dm_channel", "paused", "last_run_at"}
+_PERSON_FIELDS = {
+    *("enabled", "at", "tz", "tz_checked_at", "dm_channel", "paused", "last_run_at"),
+    *("cadence", "weekday", "size"),
+}
 _DELIVERY_COLUMNS = ("team", "target", "day", "paper_id", "kind", "position", "detail")
 
 
@@ -39,6 +43,9 @@ def _person_of(row: dict, topics: tuple[str, ...] = ()) -> PersonSettings:
         paused=row["paused"],
         last_run_at=row["last_run_at"],
         topics=topics,
+        cadence=row["cadence"],
+        weekday=row["weekday"],
+        size=row["size"],
     )
 
 
@@ -130,17 +137,28 @@ class DigestsMixin:
             del row["created_at"]
         return [Delivery(**row) for row in rows]
 
-    def plan(self, rows: Iterable[Delivery], owner: str, now: datetime | None = None) -> None:
-        """Record what a target gets today, before posting any of it; existing rows win.
+    def plan(self, rows: Iterable[Delivery], owner: str, now: datetime | None = None) -> bool:
+        """Record what one target gets on one day, before posting any of it: all or nothing.
 
-        New rows are claimed by `owner` (see `claim`).
+        False (and nothing written) when that target's day already has a plan, another run's:
+        the caller then resumes that plan. New rows are claimed by `owner` (see `claim`).
         """
-        with self.db.conn:
+        rows = list(rows)
+        first = rows[0]
+        with immediate(self.db.conn) as conn:
+            if self._planned(conn, first.team, first.target, first.day):
+                return False
             self._insert_plan(rows, owner, iso(now or utcnow()))
+        return True
+
+    @staticmethod
+    def _planned(conn, team: str, target: str, day: str) -> bool:
+        sql = "SELECT 1 FROM deliveries WHERE team = ? AND target = ? AND day = ? LIMIT 1"
+        return conn.execute(sql, [team, target, day]).fetchone() is not None
 
     def _insert_plan(self, rows: Iterable[Delivery], owner: str, stamp: str) -> None:
         self.db.conn.executemany(
-            f"INSERT OR IGNORE INTO deliveries ({', '.join(_DELIVERY_COLUMNS)}, state, "
+            f"INSERT INTO deliveries ({', '.join(_DELIVERY_COLUMNS)}, state, "
             f"created_at, claimed_by, claimed_at) "
             f"VALUES ({', '.join('?' * len(_DELIVERY_COLUMNS))}, ?, ?, ?, ?)",
             [
@@ -167,12 +185,6 @@ class DigestsMixin:
                 [team, target, day, owner],
             )
 
-    def claimed(self, owner: str, since_day: str) -> set[tuple[str, str, str]]:
-        """(team, target, day) of the days `owner` holds."""
-        sql = """SELECT team, target, day FROM deliveries
-                 WHERE paper_id = '' AND claimed_by = ? AND day >= ?"""
-        return {tuple(r) for r in self.db.execute(sql, [owner, since_day])}
-
     def mark_posted(
         self,
         team: str,
@@ -193,16 +205,45 @@ class DigestsMixin:
             )
 
     def plan_people(
-        self, rows: Iterable[Delivery], people: Iterable[tuple[str, str]], owner: str, now
-    ) -> None:
-        """Record many people's plans and their digest time in one transaction."""
+        self, plans: dict[tuple[str, str], list[Delivery]], owner: str, now: datetime
+    ) -> set[tuple[str, str]]:
+        """Record many people's plans and their digest time in one transaction.
+
+        :param plans: (team, user) → that person's rows for one day.
+        Returns the (team, user) planned now; a person whose day another run planned first
+        keeps that plan, untouched.
+        """
         stamp = iso(now)
-        with self.db.conn:
-            self._insert_plan(rows, owner, stamp)
-            self.db.conn.executemany(
+        with immediate(self.db.conn) as conn:
+            mine = {
+                key: rows
+                for key, rows in plans.items()
+                if not self._planned(conn, key[0], key[1], rows[0].day)
+            }
+            self._insert_plan((row for rows in mine.values() for row in rows), owner, stamp)
+            conn.executemany(
                 "INSERT INTO people (team, user, last_run_at) VALUES (?, ?, ?) "
                 "ON CONFLICT DO UPDATE SET last_run_at = excluded.last_run_at",
-                [(team, user, stamp) for team, user in people],
+                [(team, user, stamp) for team, user in mine],
+            )
+        return set(mine)
+
+    def mark_attempt(self, row: Delivery, now: datetime | None = None) -> None:
+        """A post of `row` is about to be sent: until it is marked posted, it may be in Slack."""
+        with self.db.conn:
+            self.db.execute(
+                "UPDATE deliveries SET attempted_at = ? "
+                "WHERE team = ? AND target = ? AND day = ? AND paper_id = ?",
+                [iso(now or utcnow()), row.team, row.target, row.day, row.paper_id],
+            )
+
+    def mark_refused(self, row: Delivery, error: str, failed: bool) -> None:
+        """Slack refused `row`'s message for its content (`error`); `failed`: the safe one too."""
+        with self.db.conn:
+            self.db.execute(
+                "UPDATE deliveries SET error = ?, state = CASE WHEN ? THEN 'failed' ELSE state END "
+                "WHERE team = ? AND target = ? AND day = ? AND paper_id = ?",
+                [error, failed, row.team, row.target, row.day, row.paper_id],
             )
 
     def sent_among(self, paper_ids: Iterable[str]) -> set[tuple[str, str, str]]:
@@ -234,6 +275,11 @@ class DigestsMixin:
 
         sql = f"SELECT {_SELECT} FROM papers p WHERE p.n >= ? ORDER BY p.n"
         return [stored_of(r) for r in self.db.query(sql, [self.first_since(since)])]
+
+    def listed_since(self, day: str) -> set[str]:
+        """Ids of the papers on a Hugging Face list of `day` (YYYY-MM-DD) or later."""
+        sql = "SELECT DISTINCT paper_id FROM listings WHERE day >= ?"
+        return {r[0] for r in self.db.execute(sql, [day])}
 
     def day_states(self, since_day: str) -> dict[tuple[str, str, str], int]:
         """(team, target, day) → how many of its rows are still pending, for days ≥ `since_day`."""

@@ -168,6 +168,34 @@ def source_marks(db):
     )
 
 
+@migrations(name="0007_delivery_attempts")
+def delivery_attempts(db):
+    # attempted_at: when a post of this row was last sent to Slack. A pending row with it set
+    # may have reached Slack (the link died before the answer, or the process was killed), so
+    # the next post first looks for it in the channel's history by its metadata.
+    # error: the Slack error that refused this row's message for its content (msg_too_long,
+    # invalid_blocks, ...); the row was then posted in a minimal rendering, or is 'failed'.
+    db.executescript(
+        """
+        ALTER TABLE deliveries ADD COLUMN attempted_at TEXT;
+        ALTER TABLE deliveries ADD COLUMN error TEXT;
+        """
+    )
+
+
+@migrations(name="0008_digest_rhythm")
+def digest_rhythm(db):
+    # Each person's rhythm: cadence 'daily' or 'weekly' (on `weekday`, 0 = Monday), and `size`,
+    # the most papers one DM holds (3 to 30).
+    db.executescript(
+        """
+        ALTER TABLE people ADD COLUMN cadence TEXT NOT NULL DEFAULT 'daily';
+        ALTER TABLE people ADD COLUMN weekday INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE people ADD COLUMN size INTEGER NOT NULL DEFAULT 10;
+        """
+    )
+
+
 @migrations(name="0010_saved_papers")
 def saved_papers(db):
     # saved: each person's reading list; not_interested: papers a person asked to keep out of

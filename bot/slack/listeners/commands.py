@@ -45,7 +45,8 @@ def answer(handlers: Handlers, typed: SlashCommand, respond, client) -> None:
         if parsed.name in NEEDS_TZ:
             who = replace(who, tz=time_zone(client, who.user))
         reply = handlers.handle(parsed, who)
-        if parsed.name == "channel" and parsed.arg.lower().startswith("on") and who.channel:
+        verb = parsed.arg.lower().split(" ")[0]
+        if parsed.name == "channel" and verb in ("on", "status") and who.channel:
             problem = check_channel(client, who.channel)
             if problem and isinstance(reply, Notice):
                 reply = Notice(f"{reply.text}\n{problem}", reply.items)
