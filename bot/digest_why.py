@@ -115,7 +115,7 @@ def explain(store, team: str, user: str, now: datetime | None = None) -> tuple[s
 
 
 def _held(choice) -> str:
-    """ ", N held back as not interested" when "Not interested" left papers out, else ''."""
+    """The note on what "Not interested" held back from the digest; '' when nothing."""
     if not choice.held_back:
         return ""
     n = choice.held_back
