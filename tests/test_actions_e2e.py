@@ -161,6 +161,9 @@ def test_home_tab_opens_and_refreshes_after_remove_and_unsave(emu, bot):
     emu.send_block_action(off["action_id"], off["value"], view_id="V1")
     emu.wait_for(lambda: "Turn digest on" in texts(emu.home_view("U1")), timeout=10)
     assert "digest is off" in texts(emu.home_view("U1"))
+    weekly = find_button(emu.home_view("U1")["blocks"], "Make it weekly (Mondays)")
+    emu.send_block_action(weekly["action_id"], weekly["value"], view_id="V1")
+    emu.wait_for(lambda: "Make it daily" in texts(emu.home_view("U1")), timeout=10)
 
 
 def test_home_tab_stays_within_100_blocks(emu, bot, seeded):

@@ -126,6 +126,7 @@ def home_view(
     trending_papers: list[StoredPaper],
     trending_day: str | None,
     saved_ids: set[str],
+    weekly: bool = False,
 ) -> dict:
     """A person's Home tab (a `views.publish` view), newest saved first, within 100 blocks."""
     header = {"type": "header", "text": {"type": "plain_text", "text": "papers-bot"}}
@@ -136,7 +137,10 @@ def home_view(
             "elements": [
                 button(DIGEST, "off", "Turn digest off")
                 if digest_on
-                else button(DIGEST, "on", "Turn digest on", style="primary")
+                else button(DIGEST, "on", "Turn digest on", style="primary"),
+                button(DIGEST, "daily", "Make it daily")
+                if weekly
+                else button(DIGEST, "weekly", "Make it weekly (Mondays)"),
             ],
         }
     )

@@ -28,6 +28,7 @@ def view_for(handlers: Handlers, who: Who, note: str = "") -> dict:
         trending_papers=papers[: paper_blocks.HOME_TRENDING],
         trending_day=day if papers else None,
         saved_ids=store.saved_ids(who.team, who.user),
+        weekly=person is not None and person.cadence == "weekly",
     )
     if note:  # the answer to a click in the Home tab, which has no response_url
         view["blocks"] = [blocks.context(blocks.escape(note)), *view["blocks"]]

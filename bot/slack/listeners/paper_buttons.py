@@ -63,8 +63,8 @@ def _carry_out(handlers: Handlers, action_id: str, who: Who, value: str):
     if action_id == buttons.REMOVE_TOPIC:
         return handlers.handle(Command("unsubscribe", value), who)
     if action_id == buttons.DIGEST:
-        if value not in ("on", "off"):
-            raise BadClick("the digest button carried neither on nor off")
+        if value not in ("on", "off", "daily", "weekly"):
+            raise BadClick("the digest button carried none of on, off, daily, weekly")
         return handlers.handle(Command("digest", value), who)
     if action_id == paper_blocks.SAVED_MORE:
         if not value.isdigit() or int(value) > 10_000:
