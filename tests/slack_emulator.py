@@ -19,6 +19,9 @@ What it emulates
   connects to it unmodified (it uses plain TCP when the port is not 443).
 * **response_url** endpoints (``/response/<id>`` on the HTTP port): JSON bodies are recorded;
   after 5 posts to one URL the answer is HTTP 404 ``used_url``, as Slack does.
+* File uploads as slack_sdk's ``files_upload_v2`` makes them (``files.getUploadURLExternal``,
+  the upload URL on the HTTP port, ``files.completeUploadExternal``); shared files are kept
+  (``files()``).
 * Home tab clicks (``send_block_action(..., view_id=...)``: no response_url, as Slack sends
   them) and ``link_shared`` events (``send_link_shared``); the unfurls and Home tabs the bot
   sent are kept (``unfurls()``, ``home_view(user)``).
@@ -76,7 +79,7 @@ MAX_BLOCKS = 50
 MAX_TEXT = 40_000
 RESPONSE_URL_MAX_POSTS = 5
 # Fields slack_sdk serialises as JSON strings inside form-encoded bodies.
-JSON_FIELDS = ("blocks", "attachments", "view", "metadata", "user_auth_blocks", "unfurls")
+JSON_FIELDS = ("blocks", "attachments", "view", "metadata", "user_auth_blocks", "unfurls", "files")
 MAX_VIEW_BLOCKS = 100
 
 
@@ -162,6 +165,8 @@ class _State:
     sent_at: dict[str, float] = field(default_factory=dict)
     acks: dict[str, Ack] = field(default_factory=dict)
     unfurls: list[dict] = field(default_factory=list)  # chat.unfurl params as received
+    uploads: dict[str, dict] = field(default_factory=dict)  # file id -> name, length, content
+    files: list[dict] = field(default_factory=list)  # files shared: channel, name, title, content
     home_views: dict[str, dict] = field(default_factory=dict)  # user -> latest published view
 
 
@@ -247,6 +252,9 @@ class _HttpHandler(BaseHTTPRequestHandler):
         elif parts.path.startswith("/response/"):
             status, text = emu._handle_response_url(parts.path, body)
             self._reply(status, text.encode(), "text/plain", {})
+        elif parts.path.startswith("/upload/"):
+            status, text = emu._handle_upload(parts.path[len("/upload/") :], body)
+            self._reply(status, text.encode(), "text/plain", {})
         else:
             self._reply(404, b"not found", "text/plain", {})
 
@@ -303,6 +311,8 @@ class SlackEmulator:
             "users.info": self._users_info,
             "views.publish": self._views_publish,
             "chat.unfurl": self._chat_unfurl,
+            "files.getUploadURLExternal": self._files_get_upload_url,
+            "files.completeUploadExternal": self._files_complete_upload,
         }
         self._httpd: _HttpServer | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -457,6 +467,11 @@ class SlackEmulator:
         """The chat.unfurl calls that succeeded: each {"channel", "ts", "unfurls"}."""
         with self._cond:
             return list(self._state.unfurls)
+
+    def files(self, channel: str | None = None) -> list[dict]:
+        """Files shared by the bot (files_upload_v2): channel, name, title, content, comment."""
+        with self._cond:
+            return [f for f in self._state.files if channel is None or f["channel"] == channel]
 
     def home_view(self, user: str) -> dict | None:
         """The Home tab last published for `user` (the `view` of views.publish), or None."""
@@ -1118,3 +1133,47 @@ class SlackEmulator:
                 raise SlackError("invalid_blocks")
         self._state.unfurls.append({"channel": channel, "ts": ts, "unfurls": unfurls})
         return {}
+
+    def _files_get_upload_url(self, params: dict[str, Any]) -> dict[str, Any]:
+        name, length = params.get("filename"), params.get("length")
+        if not name or not str(length or "").isdigit():
+            raise SlackError("invalid_arguments")
+        file_id = f"F{uuid.uuid4().hex[:10].upper()}"
+        self._state.uploads[file_id] = {"name": name, "length": int(length), "content": None}
+        return {
+            "upload_url": f"http://127.0.0.1:{self.http_port}/upload/{file_id}",
+            "file_id": file_id,
+        }
+
+    def _handle_upload(self, file_id: str, body: bytes) -> tuple[int, str]:
+        with self._cond:
+            upload = self._state.uploads.get(file_id)
+            if upload is None:
+                return 404, "not found"
+            upload["content"] = body
+            self._cond.notify_all()
+        return 200, f"OK - {len(body)}"
+
+    def _files_complete_upload(self, params: dict[str, Any]) -> dict[str, Any]:
+        items = params.get("files")
+        if not isinstance(items, list) or not items:
+            raise SlackError("invalid_arguments")
+        channel = params.get("channel_id")
+        if channel:
+            channel = self._resolve_postable_channel(channel)
+        shared = []
+        for item in items:
+            upload = self._state.uploads.get(item.get("id") if isinstance(item, dict) else None)
+            if upload is None or upload["content"] is None:
+                raise SlackError("file_not_found")
+            record = {
+                "channel": channel,
+                "id": item["id"],
+                "name": upload["name"],
+                "title": item.get("title") or upload["name"],
+                "content": upload["content"].decode("utf-8", "replace"),
+                "comment": params.get("initial_comment"),
+            }
+            self._state.files.append(record)
+            shared.append({"id": item["id"], "name": upload["name"], "title": record["title"]})
+        return {"files": shared}

@@ -288,3 +288,42 @@ def test_home_follows_slash_commands_and_slack_failures_are_survived(emu, bot):
     assert bot.proc.poll() is None
     assert "views.publish failed for U1: invalid_blocks" in bot.log
     assert "Traceback" not in bot.log
+
+
+def test_a_long_bibtex_list_comes_as_a_file_in_the_dm(emu, seeded, tmp_path):
+    from bot.core.models import Paper, Sighting
+
+    many = [
+        Sighting(
+            Paper(
+                id=f"2611.{n:05d}",
+                title=f"Paper number {n} on {'very ' * 20}long titles & 100% TeX",
+                authors=("Ann Author", "Bo Writer", "Cy Third"),
+                published="2026-11-27",
+                categories=("cs.CL",),
+            ),
+            "file",
+        )
+        for n in range(1, 151)
+    ]
+    seeded.upsert(many)
+    for s in many:
+        seeded.save_paper(TEAM, "U1", s.paper.id)
+    bot = BotProcess(bot_env(emu, seeded.path), log_path=tmp_path / "bot.log")
+    try:
+        emu.wait_socket_connected(timeout=20)
+        answer = ask(emu, "saved bibtex")
+        assert "150 BibTeX entries are longer than one message" in answer["text"]
+        (shared,) = emu.files("DU1")
+        assert shared["name"] == "saved-papers.bib"
+        assert shared["content"].count("@misc{") == 150
+        assert r"100\% TeX" in shared["content"] and r"\&" in shared["content"]
+        # Slack refusing the file (an install without files:write): the message shows what fits.
+        emu.fail_next("files.getUploadURLExternal", "missing_scope")
+        answer = ask(emu, "saved bibtex")
+        assert answer["text"] == "150 BibTeX entries"
+        assert answer["blocks"][1]["text"]["text"].startswith("```@misc{")
+        assert len(emu.files("DU1")) == 1
+        assert "Could not share BibTeX as a file: missing_scope" in bot.log
+    finally:
+        bot.stop()

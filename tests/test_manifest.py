@@ -30,8 +30,9 @@ Sources for each rule checked here:
      conversations.open -> im:write (bot tokens; mpim:write is user/legacy-bot only);
      users.info -> users:read; conversations.info -> channels:read for public channels,
      groups:read for private ones (im:read/mpim:read only for DMs, which we never inspect);
-     views.publish -> no scope; chat.unfurl -> links:write; the link_shared event ->
-     links:read; the app_home_opened event -> no scope.
+     views.publish -> no scope; chat.unfurl -> links:write; files.getUploadURLExternal and
+     files.completeUploadExternal (slack_sdk's files_upload_v2) -> files:write; the
+     link_shared event -> links:read; the app_home_opened event -> no scope.
 [P]  Project convention, stricter than S1: the command is lowercase, "^/[a-z0-9_-]+$" (S1 only
      requires the leading "/"; a mixed-case or spaced command is never what we want).
 """
@@ -125,6 +126,8 @@ METHOD_SCOPES: dict[str, set[str]] = {
     "conversations.replies": {"channels:history", "groups:history", "im:history"},
     "views.publish": set(),
     "chat.unfurl": {"links:write"},
+    # slack_sdk's helper: files.getUploadURLExternal, then files.completeUploadExternal.
+    "files.upload_v2": {"files:write"},
 }
 # [S4] Event -> bot scopes needed to receive it.
 EVENT_SCOPES: dict[str, set[str]] = {"app_home_opened": set(), "link_shared": {"links:read"}}
@@ -466,6 +469,7 @@ def test_bot_scopes_are_exactly_the_intended_set(manifest: dict[str, Any]) -> No
         "conversations.info",
         "views.publish",
         "chat.unfurl",
+        "files.upload_v2",
         "conversations.history",
         "conversations.replies",
     }
@@ -633,7 +637,7 @@ FULL_BOT = (
     "client.chat_postMessage(channel=c)\nclient.chat_update(channel=c, ts=t)\n"
     "client.chat_postEphemeral(channel=c, user=u)\nclient.conversations_open(users=u)\n"
     "client.users_info(user=u)\nclient.conversations_info(channel=c)\n"
-    "client.chat_unfurl(channel=c, ts=t)\n"
+    "client.chat_unfurl(channel=c, ts=t)\nclient.files_upload_v2(channel=c, content=t)\n"
     "client.conversations_history(channel=c)\nclient.conversations_replies(channel=c, ts=t)\n"
 )
 
