@@ -63,10 +63,19 @@ class Watchdog:
     def _run(self) -> None:
         while not self._stop.wait(self.interval):
             session = self.client.current_session
-            if session is None or not peer_closed(session.sock):
+            if session is None:
                 continue
+            if session.sock is None or session.sock.fileno() < 0:
+                # Already closed on our side: the receive loop gave up on a link the far side
+                # reset (seen when it drops just after connecting). Reconnect now, not at the
+                # client's next ping check (PING_INTERVAL seconds away).
+                if self.client.is_connected():
+                    continue
+            elif not peer_closed(session.sock):
+                continue
+            else:
+                session.disconnect()  # ends the receive loop's spin on an empty recv()
             log.info("Socket Mode connection closed by the far side; reconnecting")
-            session.disconnect()  # ends the receive loop's spin on an empty recv()
             try:
                 self.client.connect_to_new_endpoint()
             except SlackApiError as exc:
