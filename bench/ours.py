@@ -144,6 +144,7 @@ def top_results(db: Path, queries: Sequence[str], k: int = 5) -> dict:
     from bot.core import query as q
     from bot.core.search import search
     from bot.store import Store
+    from bot.store import db as db_module
 
     store = Store(db)
     con = sqlite3.connect(db)
@@ -152,8 +153,9 @@ def top_results(db: Path, queries: Sequence[str], k: int = 5) -> dict:
         ours = [(p.paper.id, p.paper.title[:60]) for p in search(store, text, limit=k).papers]
         plain = con.execute(
             "SELECT p.id, substr(p.title, 1, 60) FROM papers_fts "
-            "JOIN papers p ON p.n = papers_fts.rowid WHERE papers_fts MATCH ? "
-            "ORDER BY bm25(papers_fts, 10.0, 4.0, 1.0, 2.0) LIMIT ?",
+            f"JOIN papers p ON p.n = papers_fts.rowid & {db_module.N_OF_KEY} "
+            "WHERE papers_fts MATCH ? "
+            f"ORDER BY bm25(papers_fts, {db_module.FTS_WEIGHTS}) LIMIT ?",
             (q.to_fts(q.parse(text)), k),
         ).fetchall()
         matches = store.count_matches(q.to_fts(q.parse(text)))

@@ -14,6 +14,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo, available_timezones
 
 from bot.core import query as q
+from bot.core import text
 from bot.core.models import StoredPaper
 from bot.errors import BadQuery
 
@@ -36,8 +37,8 @@ DM_MAX = 10
 # A person's time zone from Slack is refreshed when older than this.
 TZ_MAX_AGE = timedelta(days=7)
 TOKENIZER = "porter unicode61 remove_diacritics 2"
-# bm25 column weights (title, keywords, abstract, authors), as the store's search uses.
-WEIGHTS = "10.0, 4.0, 1.0, 2.0"
+# bm25 column weights (title, keywords, abstract, authors, categories), as the store's search uses.
+WEIGHTS = "10.0, 4.0, 1.0, 2.0, 0.0"
 
 PAUSE_CHANNEL = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
 PAUSE_PERSON = frozenset({"user_not_found", "account_inactive", "user_disabled"})
@@ -226,8 +227,10 @@ def match_topics(
 
     One in-memory FTS5 index of just these papers, one query per distinct topic: people who
     share a topic share its query. Hits keep the order the papers were given in (callers pass
-    them best first), which is also the cheapest order for FTS5 to return. Topics that hold
-    nothing searchable match nothing.
+    them best first), which is also the cheapest order for FTS5 to return. A topic is parsed
+    as a search (`cat:cs.RO manipulation`, `author:"Yann LeCun"`, `-word`: bot.core.query) and
+    the papers are indexed as the store indexes them. Topics with nothing searchable match
+    nothing.
 
     :param relevance: if given, filled with (topic, paper id) → how well the paper matches
         the topic (bm25 with the search's column weights, higher is better; no unit).
@@ -236,19 +239,22 @@ def match_topics(
     ids = [s.paper.id for s in papers]
     conn = sqlite3.connect(":memory:")
     try:
+        # The columns and text of the store's papers_fts, so a topic means what its search means.
         conn.execute(
-            "CREATE VIRTUAL TABLE p USING fts5(title, keywords, abstract, authors, "
-            f"tokenize='{TOKENIZER}')"
+            "CREATE VIRTUAL TABLE p USING fts5(title, keywords, abstract, authors, categories, "
+            f"content='', tokenize='{TOKENIZER}')"
         )
         conn.executemany(
-            "INSERT INTO p (rowid, title, keywords, abstract, authors) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO p (rowid, title, keywords, abstract, authors, categories) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
             [
                 (
                     n,
-                    s.paper.title,
-                    ", ".join(s.paper.keywords),
-                    s.paper.abstract,
-                    ", ".join(s.paper.authors),
+                    text.index_text(s.paper.title),
+                    text.index_text(", ".join(s.paper.keywords)),
+                    text.index_text(s.paper.abstract),
+                    text.index_text(", ".join(s.paper.authors)),
+                    text.category_text(" ".join(s.paper.categories)),
                 )
                 for n, s in enumerate(papers)
             ],

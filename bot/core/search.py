@@ -30,7 +30,9 @@ def search(
     now: datetime | None = None,
     fetch: Callable[[str], StoredPaper] | None = None,
 ) -> SearchResult:
-    """Search the store; raises BadQuery for text with nothing searchable.
+    """Search the store, best first (each paper's `score` is what it was ranked by); a query
+    of filters only (`cat:cs.RO`) lists its papers newest first. Raises BadQuery for text with
+    nothing searchable.
 
     Text that is one arXiv id or paper link (see `ids.paper_id_in`) answers with that paper;
     one not stored is fetched with `fetch` (which raises PaperNotFound or SourceUnavailable).
@@ -40,8 +42,14 @@ def search(
     if paper_id is not None:
         return _one_paper(store, paper_id, limit, offset, fetch)
     parsed = q.parse(text)
-    match = q.to_fts(parsed)
-    rows = store.search(match, limit=limit + 1, offset=offset, now=now)
+    rows = store.search(
+        q.to_fts(parsed),
+        limit=limit + 1,
+        offset=offset,
+        now=now,
+        literals=q.literal_words(parsed),
+        newest=parsed.filters_only,
+    )
     papers = [StoredPaper(p.paper, p.popularity, p.first_seen, score) for p, score in rows[:limit]]
     return SearchResult(parsed, papers, offset, limit, has_more=len(rows) > limit)
 

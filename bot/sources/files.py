@@ -13,6 +13,7 @@ from email.utils import parsedate_to_datetime
 from typing import IO
 
 from bot.core.models import IngestReport, Paper, Sighting, normalize_id
+from bot.core.text import strip_affiliations
 from bot.sources import hf
 
 _MONTHS = {
@@ -24,11 +25,27 @@ _MONTHS = {
 
 
 def _authors_of(text: str) -> tuple[str, ...]:
-    """`A, B and C` → (A, B, C), as the snapshot joins them."""
+    """`A, B and C` → (A, B, C), as the snapshot joins them; `(affiliations)` left out."""
+    if "(" in text:
+        text = strip_affiliations(text)
     if "\n" in text or "  " in text:
         text = " ".join(text.split())
     parts = text.replace(", and ", ", ").replace(" and ", ", ").split(", ")
     return tuple(p.strip() for p in parts if p.strip())
+
+
+def _parsed_authors(parsed: object) -> tuple[str, ...]:
+    """The snapshot's `authors_parsed` ([last, first, suffix], ...) → ("First Last Suffix", ...);
+    () when absent or not in that shape. Affiliations never enter these names."""
+    if not isinstance(parsed, list):
+        return ()
+    names = []
+    for entry in parsed:
+        if not isinstance(entry, list) or not entry or not all(isinstance(x, str) for x in entry):
+            return ()
+        last, first, suffix = (*entry, "", "")[:3]
+        names.append(" ".join(" ".join((first, last, suffix)).split()))
+    return tuple(n for n in names if n)
 
 
 def _day_of(created: str) -> str:
@@ -61,7 +78,8 @@ def _snapshot(record: dict) -> Sighting:
             id=pid,
             title=title,
             abstract=str(record.get("abstract") or "").strip(),
-            authors=_authors_of(str(record.get("authors") or "")),
+            authors=_parsed_authors(record.get("authors_parsed"))
+            or _authors_of(str(record.get("authors") or "")),
             published=_published(record),
             updated=(record.get("update_date") or None),
             categories=tuple(str(record.get("categories") or "").split()),

@@ -7,7 +7,7 @@ Bolt's worker threads and the scheduler can read in parallel while one of them w
 import sqlite3
 import threading
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -15,6 +15,7 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from bot.clock import iso, utcnow
+from bot.core import text
 from bot.core.models import IngestReport, Paper, Popularity, Sighting, StoredPaper
 from bot.errors import StoreDamaged, StoreError, StoreFull
 from bot.store.actions import ActionsMixin
@@ -43,9 +44,34 @@ _COUNTS = WIRE.index(COUNT_FIELDS[0])
 # A new paper's row: its wire row up to the source, then when it was first stored.
 INSERT_COLUMNS = (*WIRE[:_SOURCE], "first_seen")
 NOT_NULL = {"title", "abstract", "authors", "keywords", "categories"}
-FTS_FIELDS = ("title", "keywords", "abstract", "authors")
-# bm25 weights in FTS column order: a word in the title counts ten abstract words.
-FTS_WEIGHTS = "10.0, 4.0, 1.0, 2.0"
+FTS_FIELDS = ("title", "keywords", "abstract", "authors", "categories")
+# bm25 weights in FTS column order: a word in the title counts ten abstract words;
+# categories only filter.
+FTS_WEIGHTS = "10.0, 4.0, 1.0, 2.0, 0.0"
+# A title holding all the query's words as typed (not only their stems, not only an acronym's
+# expansion) lifts its paper by this much (a share of it for some of the words): literal
+# matches outrank expansion-only and stem-only ones (docs/BENCHMARKS.md, relevance).
+LITERAL_LIFT = 1.0
+MAX_LITERALS = 12
+# Bumped whenever bot.core.text changes what is indexed: the index is then rebuilt at start.
+INDEX_VERSION = "2"
+# The index's rowid: days since 1970 of the publication date (else the day first stored),
+# shifted left 32 bits, or'ed with n. "Newest matches" then follow the calendar.
+_DAY = (
+    "CASE WHEN published GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*' "
+    "THEN julianday(substr(published, 1, 10)) END"
+)
+KEY = (
+    f"((max(0, CAST(coalesce({_DAY}, julianday(substr(first_seen, 1, 10)), 2440587.5) "
+    "- 2440587.5 AS INTEGER)) << 32) | n)"
+)
+N_OF_KEY = 4294967295  # key & N_OF_KEY = n
+_INDEXED = (
+    f"{KEY}, index_text(title), index_text(keywords), index_text(abstract), "
+    "index_text(authors), category_text(categories)"
+)
+_FTS_COLUMNS = "rowid, " + ", ".join(FTS_FIELDS)
+_REINDEX_FIELDS = ("title", "keywords", "abstract", "authors", "categories", "published")
 # How many of the newest matches a query ranks (see Store.search; docs/BENCHMARKS.md).
 SEARCH_WINDOW = 1000
 # How many of those, best by bm25, are ranked with recency and popularity (and can be paged).
@@ -88,11 +114,13 @@ def store_error(path: str, exc: sqlite3.DatabaseError) -> StoreError | None:
 
 
 def _row_of(paper: Paper) -> dict:
+    """A paper's stored text fields; titles, abstracts, authors and keywords are cleaned
+    (TeX decoded, normalised: bot.core.text.clean_field) whatever source they came from."""
     return {
-        "title": paper.title,
-        "abstract": paper.abstract,
-        "authors": ", ".join(paper.authors),
-        "keywords": ", ".join(paper.keywords),
+        "title": text.clean_field(paper.title),
+        "abstract": text.clean_field(paper.abstract, keep_lines=True),
+        "authors": _cleaned_list(paper.authors),
+        "keywords": _cleaned_list(paper.keywords),
         "categories": " ".join(paper.categories),
         "published": paper.published,
         "updated": paper.updated,
@@ -101,6 +129,19 @@ def _row_of(paper: Paper) -> dict:
         "hf_url": paper.hf_url,
         "ai_summary": paper.ai_summary,
     }
+
+
+def _cleaned_list(items: tuple[str, ...]) -> str:
+    """Names or keywords, cleaned and joined by `, ` (one cleaning call for all: fast)."""
+    joined = text.clean_field(", ".join(items))
+    if ", ," in joined or joined.startswith(",") or joined.endswith(","):
+        joined = ", ".join(part for part in joined.split(", ") if part.strip(" ,"))
+    return joined
+
+
+def _hyphenated(literal: str) -> str:
+    words = literal.strip()
+    return " " + words.replace(" ", "-") if " " in words else "-" + words
 
 
 def _split(text: str | None, sep: str) -> tuple[str, ...]:
@@ -255,6 +296,9 @@ class Store(TopicsMixin, DigestsMixin, ActionsMixin):
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute("PRAGMA foreign_keys=ON")
         conn.execute("PRAGMA busy_timeout=30000")
+        # What the search index is given for each field (see bot.core.text and KEY).
+        conn.create_function("index_text", 1, text.index_text, deterministic=True)
+        conn.create_function("category_text", 1, text.category_text, deterministic=True)
         return conn
 
     @property
@@ -280,7 +324,10 @@ class Store(TopicsMixin, DigestsMixin, ActionsMixin):
         self.db.execute("INSERT OR IGNORE INTO meta VALUES ('index_stale', '1')")
 
     def index_is_stale(self) -> bool:
-        return bool(self.db.execute("SELECT 1 FROM meta WHERE key = 'index_stale'").fetchone())
+        """True when an import left the index unbuilt, or it was built by another version of
+        bot.core.text (a contentless index can only be updated with what it was given)."""
+        rows = dict(self.db.execute("SELECT key, value FROM meta").fetchall())
+        return "index_stale" in rows or rows.get("index_version", INDEX_VERSION) != INDEX_VERSION
 
     def rebuild_index(self) -> None:
         """Rebuild the search index from the papers table in one pass (after a bulk import)."""
@@ -290,6 +337,7 @@ class Store(TopicsMixin, DigestsMixin, ActionsMixin):
     def _rebuild_index(self) -> None:
         conn = self.db.conn
         config = "INSERT INTO papers_fts(papers_fts, rank) VALUES(?, ?)"
+        self._mark_index_stale()
         # A large pending-terms buffer and no merging while building: fewer, larger segments,
         # each written once. At a million papers: 42 s against 65 s with the defaults.
         with conn:
@@ -297,10 +345,12 @@ class Store(TopicsMixin, DigestsMixin, ActionsMixin):
             conn.execute(config, ("automerge", 0))
             conn.execute(config, ("crisismerge", 64))
         with conn:
-            conn.execute("INSERT INTO papers_fts(papers_fts) VALUES('rebuild')")
+            conn.execute("INSERT INTO papers_fts(papers_fts) VALUES('delete-all')")
+            self._index_where("1")
             conn.execute(config, ("automerge", 4))
             conn.execute(config, ("crisismerge", 16))
             conn.execute("DELETE FROM meta WHERE key = 'index_stale'")
+            conn.execute("INSERT OR REPLACE INTO meta VALUES ('index_version', ?)", [INDEX_VERSION])
         # Merges during the build leave free pages behind; give them back to the disk.
         # executescript steps it to the end; execute() would free a single page.
         conn.executescript("PRAGMA incremental_vacuum;")
@@ -445,10 +495,16 @@ class Store(TopicsMixin, DigestsMixin, ActionsMixin):
         if not index:
             return
         # One writer at a time, so the new rows are exactly those numbered after `before`.
-        conn.execute(
-            f"INSERT INTO papers_fts (rowid, {', '.join(FTS_FIELDS)}) "
-            f"SELECT n, {', '.join(FTS_FIELDS)} FROM papers WHERE n > ?",
-            (before,),
+        self._index_where("n > ?", (before,))
+
+    def _index_where(self, where: str, params: tuple = (), command: str = "") -> None:
+        """Index (or with command 'delete', unindex) the papers rows matching `where`, as they
+        are now: a contentless index is told exactly what to forget."""
+        column, verb = ("papers_fts, ", "'delete', ") if command else ("", "")
+        self.db.conn.execute(
+            f"INSERT INTO papers_fts ({column}{_FTS_COLUMNS}) "
+            f"SELECT {verb}{_INDEXED} FROM papers WHERE {where}",
+            params,
         )
 
     def _update_changed(self, existing: dict[str, dict], rows: list[dict], index: bool) -> None:
@@ -456,21 +512,15 @@ class Store(TopicsMixin, DigestsMixin, ActionsMixin):
         fields = (*TEXT_FIELDS, *COUNT_FIELDS)
         for row in rows:
             old = existing[row["id"]]
-            if index and any(row.get(k) != old.get(k) for k in FTS_FIELDS):
-                conn.execute(
-                    f"INSERT INTO papers_fts (papers_fts, rowid, {', '.join(FTS_FIELDS)}) "
-                    f"VALUES ('delete', ?, ?, ?, ?, ?)",
-                    (old["n"], *(old[k] for k in FTS_FIELDS)),
-                )
-                conn.execute(
-                    f"INSERT INTO papers_fts (rowid, {', '.join(FTS_FIELDS)}) "
-                    "VALUES (?, ?, ?, ?, ?)",
-                    (old["n"], *(row[k] for k in FTS_FIELDS)),
-                )
+            reindex = index and any(row.get(k) != old.get(k) for k in _REINDEX_FIELDS)
+            if reindex:
+                self._index_where("n = ?", (old["n"],), command="delete")
             conn.execute(
                 f"UPDATE papers SET {', '.join(f'{k} = ?' for k in fields)} WHERE n = ?",
                 (*(row.get(k) for k in fields), old["n"]),
             )
+            if reindex:
+                self._index_where("n = ?", (old["n"],))
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -517,33 +567,29 @@ class Store(TopicsMixin, DigestsMixin, ActionsMixin):
             )
         )
 
-    def search(self, match: str, limit: int, offset: int = 0, now: datetime | None = None):
+    def search(
+        self,
+        match: str,
+        limit: int,
+        offset: int = 0,
+        now: datetime | None = None,
+        *,
+        literals: Sequence[str] = (),
+        newest: bool = False,
+    ) -> list[tuple[StoredPaper, float]]:
         """Papers matching an FTS5 expression, best first, as (StoredPaper, score) pairs.
 
-        Stages keep common words fast: FTS5 walks the matches newest first and scores only
-        the first SEARCH_WINDOW of them with bm25; the BLEND_POOL best of those are ranked by
-        bm25 lifted by up to a quarter each for recency and popularity (a lift of at most
-        1.5 rarely carries a paper from below the pool into a page of results). A query
-        matching fewer papers than the window is ranked over all its matches.
+        Stages keep common words fast: FTS5 walks the matches newest first by publication date
+        (the index's rowid is a date key) and scores only the first SEARCH_WINDOW of them with
+        bm25; the BLEND_POOL best of those are ranked by bm25 lifted by up to a quarter each
+        for recency and popularity, and by up to LITERAL_LIFT for the share of `literals`
+        (lower-case words as typed, `bot.core.query.literal_words`) the title holds at a word
+        start. The score returned is the one ranked by. A query matching fewer papers than the
+        window is ranked over all its matches. With `newest` (a query of filters only) the
+        newest matches come first, with score 0.
         """
         today = (now or utcnow()).date().isoformat()
-        sql = f"""
-            WITH hits AS (
-                SELECT * FROM (
-                    SELECT rowid AS n, bm25(papers_fts, {FTS_WEIGHTS}) AS bm
-                    FROM papers_fts WHERE papers_fts MATCH :match
-                    ORDER BY rowid DESC LIMIT :window
-                ) ORDER BY bm LIMIT :pool
-            )
-            SELECT {_SELECT}, -hits.bm AS relevance
-            FROM hits JOIN papers p ON p.n = hits.n
-            ORDER BY hits.bm * (1
-                + 0.25 / (1 + max(0, julianday(:today) - julianday(coalesce(p.published,
-                    substr(p.first_seen, 1, 10)))) / 180.0)
-                + 0.25 * (coalesce(p.upvotes, 0) + coalesce(p.stars, 0) / 10.0)
-                    / (coalesce(p.upvotes, 0) + coalesce(p.stars, 0) / 10.0 + 50))
-            LIMIT :limit OFFSET :offset
-        """
+        literals = list(literals)[:MAX_LITERALS]
         params = {
             "match": match,
             "today": today,
@@ -551,8 +597,42 @@ class Store(TopicsMixin, DigestsMixin, ActionsMixin):
             "offset": offset,
             "window": SEARCH_WINDOW,
             "pool": BLEND_POOL,
+            "lift": LITERAL_LIFT / max(1, len(literals)),
+            **{f"w{i}": word for i, word in enumerate(literals)},
+            # Its hyphenated form: a word after a hyphen (`Self-Supervised` holds "-supervised"),
+            # words in a row joined by hyphens (" chain-of-thought").
+            **{f"h{i}": _hyphenated(word) for i, word in enumerate(literals)},
         }
-        return [(stored_of(row), row["relevance"]) for row in self._search_rows(sql, params)]
+        window = f"""
+            SELECT rowid AS k, bm25(papers_fts, {FTS_WEIGHTS}) AS bm
+            FROM papers_fts WHERE papers_fts MATCH :match
+            ORDER BY rowid DESC LIMIT :window"""
+        if newest:
+            sql = f"""
+                SELECT {_SELECT}, 0.0 AS score
+                FROM ({window}) AS win JOIN papers p ON p.n = win.k & {N_OF_KEY}
+                ORDER BY win.k DESC LIMIT :limit OFFSET :offset
+            """
+        else:
+            # The title in lower case with a space in front: a word starts wherever " word" or
+            # "-word" is found in it. (Replacing all punctuation by spaces cost 0.5 ms a query.)
+            found = " + ".join(
+                f"(instr(' ' || lower(p.title), :w{i}) + instr(lower(p.title), :h{i}) > 0)"
+                for i in range(len(literals))
+            )
+            sql = f"""
+                WITH pool AS (SELECT * FROM ({window}) ORDER BY bm LIMIT :pool)
+                SELECT {_SELECT}, -pool.bm * (1
+                    + 0.25 / (1 + max(0, julianday(:today) - julianday(coalesce(p.published,
+                        substr(p.first_seen, 1, 10)))) / 180.0)
+                    + 0.25 * (coalesce(p.upvotes, 0) + coalesce(p.stars, 0) / 10.0)
+                        / (coalesce(p.upvotes, 0) + coalesce(p.stars, 0) / 10.0 + 50)
+                    + :lift * ({found or "0"})) AS score
+                FROM pool JOIN papers p ON p.n = pool.k & {N_OF_KEY}
+                ORDER BY score DESC, pool.k DESC
+                LIMIT :limit OFFSET :offset
+            """
+        return [(stored_of(row), row["score"]) for row in self._search_rows(sql, params)]
 
     def similar(
         self, match: str, exclude_id: str, window: int, pool: int
@@ -565,14 +645,14 @@ class Store(TopicsMixin, DigestsMixin, ActionsMixin):
         sql = f"""
             WITH hits AS (
                 SELECT * FROM (
-                    SELECT rowid AS n, bm25(papers_fts, {FTS_WEIGHTS}) AS bm
+                    SELECT rowid AS k, bm25(papers_fts, {FTS_WEIGHTS}) AS bm
                     FROM papers_fts WHERE papers_fts MATCH :match
                     ORDER BY rowid DESC LIMIT :window
                 ) ORDER BY bm LIMIT :pool
             )
             SELECT {_SELECT}, -hits.bm AS relevance
-            FROM hits JOIN papers p ON p.n = hits.n
-            WHERE p.id != :exclude ORDER BY hits.bm
+            FROM hits JOIN papers p ON p.n = hits.k & {N_OF_KEY}
+            WHERE p.id != :exclude ORDER BY hits.bm, hits.k DESC
         """
         params = {"match": match, "exclude": exclude_id, "window": window, "pool": pool + 1}
         rows = self._search_rows(sql, params)

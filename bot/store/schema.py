@@ -196,6 +196,26 @@ def digest_rhythm(db):
     )
 
 
+@migrations(name="0009_search_index")
+def search_index(db):
+    # The index holds what `bot.core.text.index_text` makes of each field (symbol terms,
+    # joined compounds, CJK character pairs), not the stored text, so it keeps no content of
+    # its own (content=''). Its rowid is a date key, (days since 1970 of `published`) << 32 | n,
+    # so "the newest matches" walks the calendar, whatever order papers were stored in.
+    # `categories` holds one token per category (`cs.RO` → `csro`) for `cat:` filters.
+    # Store() sees the index marked stale and rebuilds it from the papers table.
+    db.executescript(
+        """
+        DROP TABLE papers_fts;
+        CREATE VIRTUAL TABLE papers_fts USING fts5(
+            title, keywords, abstract, authors, categories,
+            content='', tokenize='porter unicode61 remove_diacritics 2'
+        );
+        INSERT OR IGNORE INTO meta VALUES ('index_stale', '1');
+        """
+    )
+
+
 @migrations(name="0010_saved_papers")
 def saved_papers(db):
     # saved: each person's reading list; not_interested: papers a person asked to keep out of
