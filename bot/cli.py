@@ -172,8 +172,12 @@ def ingest(source: str | None, day: str | None, path: Path | None) -> None:
 def backup(path: Path) -> None:
     """Copy the store to PATH (a new file), safely while the bot runs."""
     settings = _settings()
+    if not Path(settings.db_path).is_file():
+        raise click.ClickException(
+            f"There is no store at {settings.db_path} to back up (check PAPERS_DB)."
+        )
     if path.is_dir():
-        path = path / f"papers-{utcnow():%Y%m%d-%H%M%S}.db"
+        path = _new_name(path / f"papers-{utcnow():%Y%m%d-%H%M%S}.db")
     if path.exists():
         raise click.ClickException(f"{path} already exists; name a new file.")
     if not path.parent.is_dir():
@@ -187,6 +191,16 @@ def backup(path: Path) -> None:
     click.echo(
         f"Backed up {store.count():,} papers from {settings.db_path} to {path} ({size:.1f} MB)."
     )
+
+
+def _new_name(path: Path) -> Path:
+    """`path`, or `stem-2.db`, `stem-3.db`, ... when a backup of the same second exists."""
+    number = 1
+    candidate = path
+    while candidate.exists():
+        number += 1
+        candidate = path.with_name(f"{path.stem}-{number}{path.suffix}")
+    return candidate
 
 
 def _result_json(item) -> dict:

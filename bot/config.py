@@ -6,6 +6,9 @@ from pathlib import Path
 
 from bot.errors import ConfigError
 
+# Hours after its time that a missed digest is still sent (PAPERS_DIGEST_GRACE_HOURS).
+DEFAULT_GRACE_HOURS = 6.0
+
 DEFAULT_CATEGORIES = ("cs.CV", "cs.CL", "cs.LG", "cs.AI")
 ARXIV_API_URL = "https://export.arxiv.org/api/query"
 ARXIV_RSS_URL = "https://rss.arxiv.org/atom"
@@ -27,14 +30,15 @@ class Settings:
     arxiv_rss_url: str | None = None
     # Seconds between arXiv requests: arXiv asks for at most one every 3 seconds.
     arxiv_delay: float = 3.0
-    digest_grace_hours: float = 6.0
+    digest_grace_hours: float = DEFAULT_GRACE_HOURS
     # Seconds between digest ticks of the scheduler, and between two posts to one channel.
     scheduler_tick: float = 60.0
     post_interval: float = 1.0
 
     @property
     def has_slack(self) -> bool:
-        return bool(self.bot_token)
+        """Any Slack token set: run Slack (and say which token is missing), not the console."""
+        return bool(self.bot_token or self.app_token)
 
     def __repr__(self) -> str:  # never print tokens
         return (
@@ -120,7 +124,7 @@ def load(env=None) -> Settings:
         arxiv_rss_url=_rss_url(env, arxiv_api_url),
         arxiv_categories=categories or DEFAULT_CATEGORIES,
         arxiv_delay=_float(env, "PAPERS_ARXIV_DELAY", 3.0),
-        digest_grace_hours=_float(env, "PAPERS_DIGEST_GRACE_HOURS", 6.0),
+        digest_grace_hours=_float(env, "PAPERS_DIGEST_GRACE_HOURS", DEFAULT_GRACE_HOURS),
         scheduler_tick=_tick(env),
         post_interval=_float(env, "PAPERS_POST_INTERVAL", 1.0),
     )

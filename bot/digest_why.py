@@ -6,6 +6,7 @@ Reads the store only, through the same choices a digest run makes (bot.digests);
 from datetime import datetime, timedelta
 
 from bot.clock import utcnow
+from bot.config import DEFAULT_GRACE_HOURS
 from bot.core import digest as d
 from bot.digests import NewPapers, recent_trending
 
@@ -36,8 +37,14 @@ PAUSED_BECAUSE = {
 }
 
 
-def next_digest(store, p: d.PersonSettings, now: datetime) -> str:
-    """When `p`'s next digest is due, in words: `Tue 1 Dec at 09:00 Europe/Paris`."""
+def next_digest(
+    store, p: d.PersonSettings, now: datetime, grace_hours: float = DEFAULT_GRACE_HOURS
+) -> str:
+    """When `p`'s next digest is due, in words: `Tue 1 Dec at 09:00 Europe/Paris`.
+
+    A digest whose time passed today is "due now" only within `grace_hours` (what the
+    scheduler still catches up, PAPERS_DIGEST_GRACE_HOURS); after that the next day counts.
+    """
     tz = d.valid_zone(p.tz) or "UTC"
     today = datetime.fromisoformat(d.local_day(tz, now))
     states = store.day_states(today.date().isoformat())
@@ -47,8 +54,8 @@ def next_digest(store, p: d.PersonSettings, now: datetime) -> str:
             continue
         if d.due_at(day, p.at, tz) >= now:
             return f"{d.day_label(day)} at {p.at} {tz}"
-        if ahead == 0:  # its time passed today and it has not gone yet
-            return f"due now: {p.at} {tz} today has passed"
+        if ahead == 0 and now <= d.due_at(day, p.at, tz) + timedelta(hours=grace_hours):
+            return f"due now: {p.at} {tz} today has passed"  # and it has not gone yet
     return f"at {p.at} {tz}"
 
 

@@ -111,3 +111,17 @@ def test_a_stored_link_cannot_close_its_mrkdwn_link_early():
     assert blocks.link("https://x.org/a|<!channel>", "code") == (
         "<https://x.org/a%7C&lt;!channel&gt;|code>"
     )
+
+
+def test_a_long_notice_is_split_between_lines_within_block_kit_limits():
+    items = tuple(f"topic {i}: " + "x" * 180 for i in range(40))  # about 8,000 characters
+    message = blocks.notice(Notice("Your next digest would hold:", items))
+    texts = [b["text"]["text"] for b in message["blocks"]]
+    assert len(texts) > 1 and all(len(t) <= blocks.MAX_SECTION for t in texts)
+    shown = "\n".join(texts).splitlines()
+    assert shown == ["Your next digest would hold:", *(f"• {item}" for item in items)]
+    huge = blocks.notice(Notice("Many:", tuple("y" * 2900 for _ in range(80))))
+    assert len(huge["blocks"]) == blocks.MAX_BLOCKS
+    assert (
+        huge["blocks"][-1]["text"]["text"] == "… and 31 more lines."
+    )  # 1 + 48 sections hold 49 of 80

@@ -109,3 +109,30 @@ def test_digest_without_a_zone_keeps_the_one_slack_gave(handlers, store):
     reply = say(handlers, "digest 08:00", Who("T1", "U2", "C1", None))
     assert "comes at 08:00 Asia/Tokyo" in reply.text
     assert store.person("T1", "U2").tz == "Asia/Tokyo"
+
+
+@pytest.mark.parametrize("setting", ["channel topics ocr", "channel size 5", "channel quiet on"])
+def test_a_setting_alone_never_starts_the_daily_thread(handlers, store, setting):
+    reply = say(handlers, setting)
+    assert "`/papers channel on` to start it" in reply.text
+    assert store.channel("T1", "C1").enabled is False
+    assert say(handlers, "channel status").text.startswith("Daily trending thread: off.")
+    say(handlers, "channel on")
+    say(handlers, setting)  # and a setting changed later leaves it on
+    assert store.channel("T1", "C1").enabled is True
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("subscribe 2206.03001", "is one paper, not a topic: `/papers 2206.03001` shows it"),
+        ("subscribe https://arxiv.org/abs/2206.03001v2", "is one paper, not a topic"),
+        ("subscribe cat:", "`cat:` needs something after it"),
+        ("subscribe author:", "`author:` needs something after it"),
+        ("channel topics ocr, author:", "`author:` needs something after it"),
+    ],
+)
+def test_ids_and_empty_filters_are_not_topics(handlers, store, text, says):
+    reply = say(handlers, text)
+    assert says in (getattr(reply, "problem", "") or reply.text)
+    assert store.topics("T1", "U1") == []

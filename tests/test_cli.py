@@ -315,11 +315,22 @@ def test_backup_copies_the_store_and_never_overwrites(env):
     copy.close()
     again = runner.invoke(main, ["backup", str(target)])
     assert again.exit_code == 1 and "already exists" in again.output
-    into_dir = runner.invoke(main, ["backup", str(env)])
-    assert into_dir.exit_code == 0 and "papers-" in into_dir.output
+    backups = env / "backups"
+    backups.mkdir()
+    for _ in range(3):  # within one second: each gets a name of its own
+        into_dir = runner.invoke(main, ["backup", str(backups)])
+        assert into_dir.exit_code == 0 and "papers-" in into_dir.output, into_dir.output
+    assert len(list(backups.iterdir())) == 3
     nowhere = runner.invoke(main, ["backup", str(env / "no" / "such" / "x.db")])
     assert nowhere.exit_code == 1 and "no folder" in nowhere.output
     assert nowhere.exception is None or isinstance(nowhere.exception, SystemExit)
+
+
+def test_backup_of_a_missing_store_says_so_and_creates_nothing(env, monkeypatch):
+    monkeypatch.setenv("PAPERS_DB", str(env / "typo.db"))
+    result = CliRunner().invoke(main, ["backup", str(env / "copy.db")])
+    assert result.exit_code == 1 and "There is no store at" in result.output
+    assert not (env / "typo.db").exists() and not (env / "copy.db").exists()
 
 
 def test_disk_full_during_ingest_is_one_line_and_keeps_what_was_stored(env, monkeypatch):
@@ -348,3 +359,11 @@ def test_disk_full_during_ingest_is_one_line_and_keeps_what_was_stored(env, monk
     store.check()
     assert store.count() == 100
     assert db.SQLITE_FULL == 13
+
+
+def test_an_app_token_without_a_bot_token_is_one_line_not_the_console(env, monkeypatch):
+    monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-1-A1-1-abc")
+    result = CliRunner().invoke(main, ["run"], input="/papers ocr\n")
+    assert result.exit_code == 1
+    assert "SLACK_BOT_TOKEN (xoxb-…) is needed" in result.output
+    assert "papers>" not in result.output

@@ -171,3 +171,11 @@ def test_next_digest_names_the_day_and_time(store):
     assert next_digest(store, p, monday) == "Mon 30 Nov 2026 at 09:00 Europe/Paris"
     late = monday + timedelta(hours=3)
     assert next_digest(store, p, late) == "due now: 09:00 Europe/Paris today has passed"
+    # Past the grace period the scheduler will not send today's: tomorrow's is next.
+    evening = monday + timedelta(hours=14)  # 22:00 Paris, 13 h after 09:00
+    assert next_digest(store, p, evening) == "Tue 1 Dec 2026 at 09:00 Europe/Paris"
+    assert next_digest(store, p, evening, grace_hours=24) == (
+        "due now: 09:00 Europe/Paris today has passed"
+    )
+    console = say(store, "subscribe ocr", Who()).text  # console mode: team "local"
+    assert "Console mode sends no DMs" in console and "DM on" not in console

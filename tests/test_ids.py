@@ -13,7 +13,7 @@ from bot.core.ids import id_forms, normalize_id, paper_id_in
         ("arXiv:2206.03001", "2206.03001"),
         ("arxiv:2206.03001v12", "2206.03001"),
         ("  2206.03001 ", "2206.03001"),
-        ("1501.0001", "1501.0001"),  # four digits after the dot before 2015
+        ("1412.0001", "1412.0001"),  # four digits after the dot until 1412
         ("hep-th/9901001", "hep-th/9901001"),
         ("hep-th/9901001v3", "hep-th/9901001"),
         ("math.GT/0309136", "math.GT/0309136"),
@@ -74,3 +74,17 @@ def test_source_ids_normalise_as_before():
 def test_an_old_id_with_its_subject_class_is_also_its_plain_form():
     assert id_forms("math.GT/0309136") == ("math.GT/0309136", "math/0309136")
     assert id_forms("2206.03001") == ("2206.03001",)
+
+
+@pytest.mark.parametrize(
+    ("typed", "found"),
+    [
+        ("ARXIV:2206.03001V2", "2206.03001"),  # shouted, as some PDFs print it
+        ("0704.0001", "0704.0001"),  # four digits after the dot until 1412
+        ("1412.9999v3", "1412.9999"),
+        ("2206.0300", None),  # since 1501 five digits: a typo, not an id to fetch
+        ("1501.0001", None),
+    ],
+)
+def test_id_shapes_follow_the_calendar_and_any_case(typed, found):
+    assert paper_id_in(typed) == found

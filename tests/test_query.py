@@ -47,8 +47,10 @@ def test_nothing_to_find_is_a_bad_query(typed):
         q.parse(typed)
 
 
-def test_a_field_name_alone_is_a_word():
-    assert q.parse("cat:").include == ("cat",)
+@pytest.mark.parametrize("typed", ["cat:", "ocr author:", "-Category:"])
+def test_a_filter_with_nothing_after_it_is_one_clear_line(typed):
+    with pytest.raises(BadQuery, match="needs something after it"):
+        q.parse(typed)
 
 
 @pytest.mark.parametrize(

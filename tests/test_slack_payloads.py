@@ -7,6 +7,7 @@ import pytest
 from bot.core.commands import Who
 from bot.slack.payloads import (
     MAX_OFFSET,
+    CommandTooLong,
     ForgedPayload,
     MorePage,
     clicker,
@@ -41,13 +42,19 @@ def test_a_slash_command_becomes_who_and_the_text_as_typed():
         ("team_id", "T" * 40),
         ("channel_id", ["C1"]),
         ("text", 10**30),
-        ("text", "x" * 4001),
     ],
 )
 def test_forged_command_fields_are_refused(field, value):
     with pytest.raises(ForgedPayload) as exc:
         slash_command({**COMMAND, field: value})
     assert str(exc.value).startswith(field)  # names the field, never echoes the value
+
+
+def test_a_long_command_text_is_told_as_too_long_not_as_forged():
+    with pytest.raises(CommandTooLong) as exc:
+        slash_command({**COMMAND, "text": "x" * 4001})
+    assert "too long for /papers (4,001 characters)" in str(exc.value)
+    assert slash_command({**COMMAND, "text": "x" * 4000}).text == "x" * 4000
 
 
 CLICK = {"user": {"id": "U1"}, "team": {"id": "T0001"}, "channel": {"id": "C1"}}
@@ -106,3 +113,10 @@ def test_a_more_button_value_becomes_a_page():
 def test_forged_button_values_are_refused(value):
     with pytest.raises(ForgedPayload):
         more_page(value)
+
+
+def test_mentions_in_command_text_are_dropped_links_kept():
+    typed = slash_command({**COMMAND, "text": "<@U1|ann> ocr <#C123|general> <!here>"})
+    assert typed.text == "ocr"
+    link = slash_command({**COMMAND, "text": "<https://arxiv.org/abs/2206.03001|arxiv.org>"})
+    assert link.text == "<https://arxiv.org/abs/2206.03001|arxiv.org>"

@@ -125,13 +125,18 @@ class ChannelCommands:
             self._check_topic(topic)
         if len(topics) > 10:
             return notice("A channel can filter on at most 10 topics.")
-        self.store.save_channel(who.team, who.channel, who.user, topics=topics)
-        tail = "" if current and current.enabled else " Type `/papers channel on` to start it."
+        self._save_setting(who, current, topics=topics)
+        tail = _start_hint(current)
         if not topics:
             return notice("The daily thread shows all trending papers (no topic filter)." + tail)
         return notice(
             "The daily thread shows only trending papers matching any of these:" + tail, topics
         )
+
+    def _save_setting(self, who, current, **fields) -> None:
+        """Save a channel setting; a channel with no settings yet stays off until `channel on`."""
+        enabled = current.enabled if current else 0
+        self.store.save_channel(who.team, who.channel, who.user, enabled=enabled, **fields)
 
     def _check_topic(self, topic: str) -> None:
         from bot.core import query as q
@@ -147,8 +152,9 @@ class ChannelCommands:
                 f"The size is a number of papers from {d.MIN_SIZE} to {d.MAX_SIZE}, "
                 "for example `/papers channel size 5`."
             )
-        self.store.save_channel(who.team, who.channel, who.user, size=int(rest))
-        return notice(f"The daily thread will hold up to {int(rest)} papers.")
+        self._save_setting(who, current, size=int(rest))
+        tail = _start_hint(current)
+        return notice(f"The daily thread will hold up to {int(rest)} papers.{tail}")
 
     def _channel_quiet(self, rest, who, current):
         notice, _ = _replies()
@@ -158,7 +164,13 @@ class ChannelCommands:
                 "`/papers channel quiet off` posts a one-line note instead."
             )
         quiet = rest.lower() == "on"
-        self.store.save_channel(who.team, who.channel, who.user, quiet=int(quiet))
+        self._save_setting(who, current, quiet=int(quiet))
+        tail = _start_hint(current)
         if quiet:
-            return notice("On days with nothing new, nothing will be posted here.")
-        return notice("On days with nothing new, a one-line note will say so.")
+            return notice("On days with nothing new, nothing will be posted here." + tail)
+        return notice("On days with nothing new, a one-line note will say so." + tail)
+
+
+def _start_hint(current) -> str:
+    """What to add to a settings reply while the channel's thread is off."""
+    return "" if current and current.enabled else " Type `/papers channel on` to start it."

@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.clock import iso, utcnow
+from bot.core import ids, trending
 from bot.core import query as q
-from bot.core import trending
 from bot.core.channel_commands import ChannelCommands
-from bot.core.digest import WEEKDAYS, valid_zone
+from bot.core.digest import CONSOLE_TEAM, WEEKDAYS, valid_zone
 from bot.core.digest_commands import DigestCommands
 from bot.core.models import StoredPaper
 from bot.core.paper_actions import BibTeX, PaperActions, SavedList, Similar
@@ -37,6 +37,16 @@ SUBCOMMANDS = (
 
 USAGE = [
     ("/papers <query>", "search papers, best matches first", "/papers ocr"),
+    (
+        "/papers <query with filters>",
+        'narrow a search: cat:cs.RO, author:lecun or author:"Yann LeCun", "a phrase", -word',
+        "/papers cat:cs.RO grasping -sim",
+    ),
+    (
+        "/papers <arXiv id or link>",
+        "one paper, by id or arxiv.org / huggingface.co / alphaxiv.org link",
+        "/papers 2206.03001",
+    ),
     (
         "/papers search <query>",
         "the same, for queries that start with a command word",
@@ -90,14 +100,17 @@ USAGE = [
     ("/papers unsave <id>", "remove a paper from your saved papers", "/papers unsave 2206.03001"),
     ("/papers help", "this help", "/papers help"),
 ]
-SEARCH_TIPS = 'Quote a phrase ("scene text"), exclude a word with -word.'
+SEARCH_TIPS = (
+    'Quote a phrase ("scene text"), exclude a word with -word, filter with cat:cs.RO or '
+    "author:lecun."
+)
 
 
 @dataclass(frozen=True)
 class Who:
     """Who typed the command, and where."""
 
-    team: str = "local"
+    team: str = CONSOLE_TEAM
     user: str = "local"
     channel: str | None = None
     # Filled by the adapter where a command needs them (Slack: from users.info).
@@ -233,6 +246,13 @@ class Handlers(ChannelCommands, DigestCommands, PaperActions):
 
     def do_subscribe(self, command: Command, who: Who) -> Reply:
         topic = self._topic(command)
+        typed = command.arg.strip()
+        if ids.paper_id_in(typed) is not None:
+            raise BadCommand(
+                f"“{typed}” is one paper, not a topic: `/papers {typed}` "
+                "shows it. A topic is a few words, a `cat:` or an `author:`, for example "
+                "`/papers subscribe diffusion video`."
+            )
         matches = self.store.count_matches(q.to_fts(q.parse(topic)))
         added = self.store.add_topic(who.team, who.user, topic, cap=MAX_TOPICS)
         if added == "exists":
@@ -247,12 +267,15 @@ class Handlers(ChannelCommands, DigestCommands, PaperActions):
         if valid_zone(who.tz):  # remembered for their digest hour, saving a users.info call
             self.store.save_person(who.team, who.user, tz=who.tz, tz_checked_at=iso(utcnow()))
         return Notice(
-            f"Subscribed to “{topic}”: {matches:,} stored paper{'s' * (matches != 1)} "
-            f"match it now. {self._dm_promise(who)}"
+            f"Subscribed to “{topic}”: "
+            + ("1 stored paper matches" if matches == 1 else f"{matches:,} stored papers match")
+            + f" it now. {self._dm_promise(who)}"
         )
 
     def _dm_promise(self, who: Who) -> str:
         """What the person's digest will do with new papers, as their settings stand."""
+        if who.team == CONSOLE_TEAM:
+            return "Console mode sends no DMs: `/papers digest why` shows what a digest would hold."
         person = self.store.person(who.team, who.user)
         if person and not person.enabled:
             return "Your digest is off, so no DM will come: `/papers digest on` turns it on."

@@ -8,9 +8,10 @@ New-style ids are `YYMM.NNNN` (2007–2014) or `YYMM.NNNNN` (since 2015); old-st
 import re
 from urllib.parse import unquote, urlsplit
 
-_NEW = r"\d{2}(?:0[1-9]|1[0-2])\.\d{4,5}"
+# Four digits after the dot until 1412, five since 1501: `2206.0300` is no id.
+_NEW = r"(?:0[7-9]|1[0-4])(?:0[1-9]|1[0-2])\.\d{4}|\d{2}(?:0[1-9]|1[0-2])\.\d{5}"
 _OLD = r"[a-z][a-z\-]*(?:\.[A-Za-z]{2})?/\d{7}"
-_ID = re.compile(rf"^({_NEW}|{_OLD})(?:v\d+)?$")
+_ID = re.compile(rf"^({_NEW}|{_OLD})(?:[vV]\d+)?$")
 # Prefixes sources put before an id: `arXiv:2206.03001`, `oai:arXiv.org:2206.03001v1`.
 _PREFIX = re.compile(r"^(?:oai:arxiv\.org:|arxiv:)", re.IGNORECASE)
 # Hosts whose paper pages name the id in their path, and the path heads before the id.

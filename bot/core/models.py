@@ -135,8 +135,8 @@ class IngestReport:
 
     def summary(self) -> str:
         text = (
-            f"{self.seen} papers seen: {self.added} new, {self.changed} updated, "
-            f"{self.unchanged} unchanged"
+            f"{self.seen} paper{'s' * (self.seen != 1)} seen: {self.added} new, "
+            f"{self.changed} updated, {self.unchanged} unchanged"
         )
         if self.skipped:
             text += f"; {self.skipped} skipped ({'; '.join(self.skipped_examples)})"

@@ -19,6 +19,7 @@ MAX_TERMS = 12
 MAX_CHARS = 500
 _TOKEN = re.compile(r'(-?)(?:(cat|category|author|au):)?"([^"]*)"?|(\S+)', re.IGNORECASE)
 _FIELD = re.compile(r"^(cat|category|author|au):(.+)$", re.IGNORECASE)
+_EMPTY_FILTERS = ("cat:", "category:", "author:", "au:")
 # What a term keeps: symbol terms, and runs of letters and digits joined by `-`, `&` or `'`
 # (`u-net`, `q&a`, `don't`: shown as typed, searched as their words).
 _TERM_WORD = re.compile(r"\.net(?!\w)|[^\W_]+(?:\+\+|#)?(?:[-&'][^\W_]+)*")
@@ -87,6 +88,11 @@ def parse(raw: str) -> Query:
         if word is not None:
             if word.startswith("-") and len(word) > 1:
                 negated, word = "-", word[1:]
+            if word.lower() in _EMPTY_FILTERS:
+                raise BadQuery(
+                    f"`{word}` needs something after it, for example `cat:cs.RO` or "
+                    '`author:lecun` (`author:"Yann LeCun"` for a full name).'
+                )
             fielded = _FIELD.match(word)
             if fielded:
                 field, word = fielded.groups()

@@ -147,8 +147,25 @@ def notice(reply: Notice) -> dict:
     plain_text instead, so each topic shows exactly as typed and nothing in it is markup."""
     if not reply.items:
         return message([section(escape(reply.text))], reply.text)
-    text = reply.text + "\n" + "\n".join(f"• {item}" for item in reply.items)
-    return message([plain_section(text)], text)
+    lines = [f"• {item}" for item in reply.items]
+    text = "\n".join([reply.text, *lines])
+    return message([plain_section(chunk) for chunk in _chunks([reply.text, *lines])], text)
+
+
+def _chunks(lines: list[str]) -> list[str]:
+    """Lines packed into at most MAX_BLOCKS texts of at most MAX_SECTION characters each,
+    split between lines; what does not fit ends in a line saying how many were left out."""
+    chunks: list[str] = []
+    for number, line in enumerate(lines):
+        line = clip(line, MAX_SECTION)
+        if chunks and len(chunks[-1]) + 1 + len(line) <= MAX_SECTION:
+            chunks[-1] += "\n" + line
+        elif len(chunks) < MAX_BLOCKS - 1:
+            chunks.append(line)
+        else:
+            chunks.append(f"… and {len(lines) - number} more lines.")
+            break
+    return chunks
 
 
 def usage(reply: Usage) -> dict:

@@ -26,6 +26,10 @@ class ForgedPayload(PapersError):
     """A Slack payload whose fields are missing, of the wrong type or out of range."""
 
 
+class CommandTooLong(PapersError):
+    """Slash-command text longer than MAX_COMMAND_TEXT: a person's text, not a forgery."""
+
+
 @dataclass(frozen=True)
 class SlashCommand:
     """A `/papers` command: who typed it, where, and the text as they typed it."""
@@ -40,6 +44,11 @@ class MorePage:
 
     query: str
     offset: int  # 0 ≤ offset ≤ MAX_OFFSET
+
+
+# Mentions Slack writes into command text (`<@U1|ann>`, `<#C1|general>`, `<!here>`): not
+# words anyone searches for. Links (`<https://…|label>`) stay: a pasted paper link is a query.
+_MENTION = re.compile(r"<[@#!][^<>]*>")
 
 
 def unescape(text: str) -> str:
@@ -69,15 +78,20 @@ def slash_command(command: object) -> SlashCommand:
     if not isinstance(command, dict):
         raise ForgedPayload("the command is not an object")
     text = command.get("text", "")
-    if not isinstance(text, str) or len(text) > MAX_COMMAND_TEXT:
-        raise ForgedPayload("text is not a string of at most 4,000 characters")
+    if not isinstance(text, str):
+        raise ForgedPayload("text is not a string")
     channel = command.get("channel_id")
     who = Who(
         team=slack_id(command.get("team_id"), "team_id"),
         user=slack_id(command.get("user_id"), "user_id"),
         channel=None if channel in (None, "") else slack_id(channel, "channel_id"),
     )
-    return SlashCommand(who, unescape(text))
+    if len(text) > MAX_COMMAND_TEXT:
+        raise CommandTooLong(
+            f"That is too long for /papers ({len(text):,} characters); a search or topic "
+            f"needs only a few words (at most {MAX_COMMAND_TEXT:,} characters)."
+        )
+    return SlashCommand(who, unescape(" ".join(_MENTION.sub(" ", text).split())))
 
 
 def clicker(body: object) -> Who:

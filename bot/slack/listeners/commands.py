@@ -15,7 +15,7 @@ from bot.slack import bibtex_file, paper_blocks
 from bot.slack.client import error_code, for_person
 from bot.slack.delivery import check_channel
 from bot.slack.listeners.guard import BUSY, answered, tell
-from bot.slack.payloads import ForgedPayload, SlashCommand, slash_command
+from bot.slack.payloads import CommandTooLong, ForgedPayload, SlashCommand, slash_command
 from bot.slack.work import WorkPool
 
 log = logging.getLogger(__name__)
@@ -65,6 +65,9 @@ def papers(handlers: Handlers, pool: WorkPool):
         ack()  # first and trivially: Slack wants it within 3 s
         try:
             typed = slash_command(command)
+        except CommandTooLong as exc:
+            tell(respond, str(exc))
+            return
         except ForgedPayload as exc:
             log.warning("Refused a /papers payload: %s", exc)
             tell(respond, "Slack sent that command in a shape I cannot read; please try again.")
