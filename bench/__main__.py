@@ -44,6 +44,8 @@ def run(n: int, out: Path) -> dict:
     r["search_like"] = baselines.baseline_search_like(base_db, queries, order_by="update_date DESC")
     r["search_ours"] = ours.ours_search(ours_db, queries)
     r["showcase"] = ours.top_results(ours_db, SHOWCASE)
+    say("more like this")
+    r["more_like_this"] = ours.ours_more_like_this(ours_db)
     say("daily ingest")
     new, seen = baselines.daily_inputs(jsonl)
     r["ingest_baseline"] = baselines.baseline_daily_ingest(base_db, new, seen)
@@ -77,6 +79,18 @@ def table(r: dict) -> list[dict]:
             "baseline": _ms(s["p99_s"]),
             "also": f"LIKE {_ms(lk['p99_s']):.0f}",
             "target": "<= 30",
+        },
+        {
+            "what": "More like this p50 (ms)",
+            "ours": _ms(r["more_like_this"]["p50_s"]),
+            "baseline": None,
+            "target": "",
+        },
+        {
+            "what": "More like this p99 (ms)",
+            "ours": _ms(r["more_like_this"]["p99_s"]),
+            "baseline": None,
+            "target": "<= 50",
         },
         {
             "what": "/papers ack p99 (ms), 20 in flight",

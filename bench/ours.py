@@ -103,6 +103,42 @@ def ours_search(db: Path, queries: Sequence[str]) -> dict:
     return {**_summary(times), "queries_with_no_hits": empty}
 
 
+def ours_more_like_this(db: Path, samples: int = 200, seed: int = 5, warm: int = 100) -> dict:
+    """More like this for `samples` papers spread over the store, as the button runs it.
+
+    After `warm` other papers, so the common words' document counts are in memory as in a
+    bot that has run for a while (bot.store.actions.DF_CACHE); rare words still go to disk.
+    """
+    import random
+
+    from bot.core.similar import more_like_this
+    from bot.store import Store
+
+    store = Store(db)
+    t0 = time.perf_counter()
+    common = store.load_common_terms()  # as `papers-bot run` does at start
+    load_s = time.perf_counter() - t0
+    top = store.indexed_count()
+    rng = random.Random(seed)
+    picks = [store.get_n(rng.randint(1, top)) for _ in range(samples + warm)]
+    items = [p for p in picks[warm:] if p]
+    for item in filter(None, picks[:warm]):
+        more_like_this(store, item)
+    times, empty = [], 0
+    for item in items:
+        t0 = time.perf_counter()
+        found = more_like_this(store, item)
+        times.append(time.perf_counter() - t0)
+        empty += not found
+    store.close()
+    return {
+        **_summary(times),
+        "papers_with_none_like_them": empty,
+        "common_terms": common,
+        "common_terms_load_s": load_s,
+    }
+
+
 def top_results(db: Path, queries: Sequence[str], k: int = 5) -> dict:
     """Ours beside plain bm25 for a few queries, to show what the ranking trades."""
     from bot.core import query as q

@@ -6,6 +6,7 @@ from typing import IO
 from bot.core import trending
 from bot.core.commands import Command, Handlers, Notice, Reply, Results, Trending, Usage, Who, parse
 from bot.core.models import StoredPaper
+from bot.core.paper_actions import BibTeX, SavedList, Similar
 
 PROMPT = "papers> "
 WIDTH = 100
@@ -48,6 +49,21 @@ def render(reply: Reply) -> str:
         lines = [f"Trending papers · {reply.day}"]
         if reply.note:
             lines.append(reply.note)
+        for i, item in enumerate(reply.papers, 1):
+            lines += paper_lines(i, item)
+        return "\n".join(lines)
+    if isinstance(reply, SavedList):
+        lines = [
+            f"Your saved papers ({reply.offset + 1}–{reply.offset + len(reply.papers)} of "
+            f"{reply.total}):"
+        ]
+        for i, item in enumerate(reply.papers, reply.offset + 1):
+            lines += paper_lines(i, item)
+        return "\n".join(lines)
+    if isinstance(reply, BibTeX):
+        return reply.text.rstrip()
+    if isinstance(reply, Similar):
+        lines = [f"Papers like “{reply.source.paper.title}”:"]
         for i, item in enumerate(reply.papers, 1):
             lines += paper_lines(i, item)
         return "\n".join(lines)

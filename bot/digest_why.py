@@ -85,7 +85,7 @@ def explain(store, team: str, user: str, now: datetime | None = None) -> tuple[s
     else:
         since = "in the last 7 days" if p.cadence == "weekly" else "in the last 24 hours"
     when = next_digest(store, p, now)
-    choice = NewPapers.gather(store, [p], now).digest_for(p, now)
+    choice = NewPapers.gather(store, [p], now).digest_for(p, now, store)
     digest = choice.digest
     names = ", ".join(f"“{t}”" for t in topics)
     if not choice.matching:
@@ -98,7 +98,7 @@ def explain(store, team: str, user: str, now: datetime | None = None) -> tuple[s
     if not digest.count:
         return (
             f"{nothing} ({when}) so far: the {choice.matching} new paper(s) on your topics "
-            f"{since} were all sent to you already.",
+            f"{since} were all sent to you already{_held(choice)}.",
             (),
         )
     shown = dict(digest.groups)
@@ -116,8 +116,19 @@ def explain(store, team: str, user: str, now: datetime | None = None) -> tuple[s
         items.append(line)
     return (
         f"Your next digest ({when}) would hold {digest.count} paper(s), new {since}, "
-        f"up to {p.size}:",
+        f"up to {p.size}{_held(choice)}:",
         tuple(items),
+    )
+
+
+def _held(choice) -> str:
+    """The note on what "Not interested" held back from the digest; '' when nothing."""
+    if not choice.held_back:
+        return ""
+    n = choice.held_back
+    return (
+        f"; {n} held back as you marked {'it' if n == 1 else 'them'} (or one very like "
+        f"{'it' if n == 1 else 'them'}) Not interested"
     )
 
 

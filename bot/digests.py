@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from bot.clock import iso, utcnow
 from bot.core import digest as d
-from bot.core import trending
+from bot.core import similar, trending
 from bot.core.commands import trending_list
 from bot.core.models import StoredPaper
 from bot.errors import ConfigError
@@ -432,7 +432,7 @@ class _Run:
         planned: dict[tuple[str, str], list[d.Delivery]] = {}
         for p, day in to_plan:
             key = (p.team, p.user)
-            digest = news.digest_for(p, self.now).digest
+            digest = news.digest_for(p, self.now, self.store).digest
             base = {"team": p.team, "target": p.user, "day": day}
             label = f"person {p.user}"
             if not digest.count:
@@ -501,6 +501,7 @@ class PersonChoice:
     digest: d.PersonalDigest
     matching: int  # recent papers new since their last digest that match their topics
     already_sent: int  # of those, sent to them before
+    held_back: int = 0  # of those, left out as "Not interested" or very like one
 
 
 @dataclass
@@ -531,17 +532,29 @@ class NewPapers:
         hits = d.match_topics(fresh, {t for p in people for t in p.topics}, relevance)
         return cls(fresh, hits, relevance, store.sent_among(s.paper.id for s in fresh))
 
-    def digest_for(self, p: d.PersonSettings, now: datetime) -> PersonChoice:
-        """What `p` gets: new for them since their last digest, never sent, shared out."""
+    def digest_for(self, p: d.PersonSettings, now: datetime, store=None) -> PersonChoice:
+        """What `p` gets: new for them since their last digest, never sent, shared out.
+
+        With `store`, their "Not interested" marks apply (bot.core.similar): those papers and
+        very like ones are left out, others like them placed further down.
+        """
         after = iso(p.since(now))
         by_id = self.by_id
         matching = {
             pid for t in p.topics for pid in self.hits.get(t, ()) if by_id[pid].first_seen >= after
         }
         eligible = {pid for pid in matching if (p.team, p.user, pid) not in self.sent}
+        rank: dict = self.rank
+        held: set[str] = set()
+        if store is not None and store.not_interested_ids(p.team, p.user):
+            candidates = [by_id[pid] for pid in sorted(eligible)]
+            held, penalty = similar.not_interested_effect(store, p.team, p.user, candidates)
+            eligible -= held
+            rank = similar.pushed_down(self.rank, penalty)
         size = min(max(p.size, d.MIN_SIZE), d.PERSON_MAX_SIZE)
-        digest = d.personal_digest(p.topics, self.hits, eligible, size, self.rank, self.relevance)
-        return PersonChoice(digest, len(matching), len(matching) - len(eligible))
+        digest = d.personal_digest(p.topics, self.hits, eligible, size, rank, self.relevance)
+        sent = len(matching) - len(eligible) - len(held)
+        return PersonChoice(digest, len(matching), sent, len(held))
 
 
 def _thread_preview(label: str, day: str, choice: d.ThreadChoice, quiet: bool) -> list[str]:

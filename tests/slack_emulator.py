@@ -5,12 +5,13 @@ What it emulates
 * The Slack **Web API** over plain HTTP on 127.0.0.1 (ephemeral port), good enough for
   slack_sdk's ``WebClient(token=..., base_url=emu.api_url)``: ``auth.test``,
   ``apps.connections.open``, ``chat.postMessage``, ``chat.postEphemeral``, ``chat.update``,
-  ``chat.getPermalink``, ``conversations.open``, ``conversations.info``,
-  ``conversations.history``, ``conversations.replies``, ``users.info`` and ``views.publish``,
-  with Slack's response shapes and error codes (``invalid_auth``, ``not_allowed_token_type``,
-  ``not_in_channel``, ``channel_not_found``, ``is_archived``, ``thread_not_found``,
-  ``no_text``, ``invalid_blocks``, ``message_not_found``, ``user_not_found``,
-  ``unknown_method``). Both form-encoded and JSON bodies are accepted.
+  ``chat.getPermalink``, ``chat.unfurl``, ``conversations.open``, ``conversations.info``,
+  ``conversations.history``, ``conversations.replies``, ``users.info`` and ``views.publish``
+  (at most 100 blocks in a Home tab), with Slack's response shapes and error codes
+  (``invalid_auth``, ``not_allowed_token_type``, ``not_in_channel``, ``channel_not_found``,
+  ``is_archived``, ``thread_not_found``, ``no_text``, ``invalid_blocks``,
+  ``message_not_found``, ``user_not_found``, ``unknown_method``). Both form-encoded and JSON
+  bodies are accepted.
 * **Socket Mode**: a WebSocket server (the ``websockets`` library, on a second port) that
   sends ``hello`` on connect, pushes ``slash_commands`` / ``interactive`` / ``events_api``
   envelopes to the most recent connection and records the client's acks with their latency.
@@ -18,6 +19,12 @@ What it emulates
   connects to it unmodified (it uses plain TCP when the port is not 443).
 * **response_url** endpoints (``/response/<id>`` on the HTTP port): JSON bodies are recorded;
   after 5 posts to one URL the answer is HTTP 404 ``used_url``, as Slack does.
+* File uploads as slack_sdk's ``files_upload_v2`` makes them (``files.getUploadURLExternal``,
+  the upload URL on the HTTP port, ``files.completeUploadExternal``); shared files are kept
+  (``files()``).
+* Home tab clicks (``send_block_action(..., view_id=...)``: no response_url, as Slack sends
+  them) and ``link_shared`` events (``send_link_shared``); the unfurls and Home tabs the bot
+  sent are kept (``unfurls()``, ``home_view(user)``).
 * Message **history**: every message posted keeps its ``metadata`` (``event_type`` and
   ``event_payload``), returned by ``conversations.history`` (top-level messages, newest
   first) and ``conversations.replies`` (a thread, parent first) only with
@@ -80,7 +87,8 @@ MAX_BLOCKS = 50
 MAX_TEXT = 40_000
 RESPONSE_URL_MAX_POSTS = 5
 # Fields slack_sdk serialises as JSON strings inside form-encoded bodies.
-JSON_FIELDS = ("blocks", "attachments", "view", "metadata", "user_auth_blocks")
+JSON_FIELDS = ("blocks", "attachments", "view", "metadata", "user_auth_blocks", "unfurls", "files")
+MAX_VIEW_BLOCKS = 100
 
 
 # --------------------------------------------------------------------------- records
@@ -164,6 +172,10 @@ class _State:
     delays: dict[str, list[float]] = field(default_factory=dict)  # seconds, one per call
     sent_at: dict[str, float] = field(default_factory=dict)
     acks: dict[str, Ack] = field(default_factory=dict)
+    unfurls: list[dict] = field(default_factory=list)  # chat.unfurl params as received
+    uploads: dict[str, dict] = field(default_factory=dict)  # file id -> name, length, content
+    files: list[dict] = field(default_factory=list)  # files shared: channel, name, title, content
+    home_views: dict[str, dict] = field(default_factory=dict)  # user -> latest published view
 
 
 class SlackError(Exception):
@@ -248,6 +260,9 @@ class _HttpHandler(BaseHTTPRequestHandler):
         elif parts.path.startswith("/response/"):
             status, text = emu._handle_response_url(parts.path, body)
             self._reply(status, text.encode(), "text/plain", {})
+        elif parts.path.startswith("/upload/"):
+            status, text = emu._handle_upload(parts.path[len("/upload/") :], body)
+            self._reply(status, text.encode(), "text/plain", {})
         else:
             self._reply(404, b"not found", "text/plain", {})
 
@@ -315,6 +330,9 @@ class SlackEmulator:
             "conversations.replies": self._conversations_replies,
             "users.info": self._users_info,
             "views.publish": self._views_publish,
+            "chat.unfurl": self._chat_unfurl,
+            "files.getUploadURLExternal": self._files_get_upload_url,
+            "files.completeUploadExternal": self._files_complete_upload,
         }
         self._httpd: _HttpServer | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -505,6 +523,21 @@ class SlackEmulator:
                 raise TimeoutError(f"fewer than {min_count} response_url posts: {current()}")
             return current()
 
+    def unfurls(self) -> list[dict]:
+        """The chat.unfurl calls that succeeded: each {"channel", "ts", "unfurls"}."""
+        with self._cond:
+            return list(self._state.unfurls)
+
+    def files(self, channel: str | None = None) -> list[dict]:
+        """Files shared by the bot (files_upload_v2): channel, name, title, content, comment."""
+        with self._cond:
+            return [f for f in self._state.files if channel is None or f["channel"] == channel]
+
+    def home_view(self, user: str) -> dict | None:
+        """The Home tab last published for `user` (the `view` of views.publish), or None."""
+        with self._cond:
+            return self._state.home_views.get(user)
+
     def wait_for(self, predicate: Callable[[], Any], timeout: float = 5) -> Any:
         """Poll `predicate` (woken early by any emulator event); return its truthy value."""
         deadline = time.monotonic() + timeout
@@ -574,7 +607,12 @@ class SlackEmulator:
         *,
         block_id: str = "actions",
         message_ts: str | None = None,
+        view_id: str | None = None,
     ) -> str:
+        """Push a button click. With `view_id` it is a click in the clicker's Home tab: the
+        payload carries the view and, as from Slack, neither channel nor response_url."""
+        if view_id is not None:
+            return self._send_view_action(action_id, value, user_id, view_id, block_id)
         with self._cond:
             channel = self._channels.get(channel_id)
             message = self._find_message(channel_id, message_ts) if message_ts else None
@@ -616,6 +654,61 @@ class SlackEmulator:
         if message is not None and message.kind == "message":
             payload["message"] = self._message_json(message)
         return self._send_envelope("interactive", payload, accepts_response_payload=False)
+
+    def _send_view_action(
+        self, action_id: str, value: str, user_id: str, view_id: str, block_id: str
+    ) -> str:
+        with self._cond:
+            view = dict(self._state.home_views.get(user_id) or {"type": "home", "blocks": []})
+        view.update(id=view_id, team_id=self.team_id, app_id=APP_ID, bot_id=BOT_ID)
+        payload: dict[str, Any] = {
+            "type": "block_actions",
+            "user": {
+                "id": user_id,
+                "username": self._user_name(user_id),
+                "name": self._user_name(user_id),
+                "team_id": self.team_id,
+            },
+            "api_app_id": APP_ID,
+            "token": "verification-token",
+            "container": {"type": "view", "view_id": view_id},
+            "trigger_id": self._trigger_id(),
+            "team": {"id": self.team_id, "domain": self.team_domain},
+            "enterprise": None,
+            "is_enterprise_install": False,
+            "view": view,
+            "actions": [
+                {
+                    "action_id": action_id,
+                    "block_id": block_id,
+                    "text": {"type": "plain_text", "text": action_id, "emoji": True},
+                    "value": value,
+                    "type": "button",
+                    "action_ts": f"{time.time():.6f}",
+                }
+            ],
+        }
+        return self._send_envelope("interactive", payload, accepts_response_payload=False)
+
+    def send_link_shared(
+        self, urls: list[str], channel: str = "C1", user: str = "U1", message_ts: str | None = None
+    ) -> str:
+        """Push a ``link_shared`` event for `urls` posted by `user` in `channel`."""
+        links = [
+            {"url": u, "domain": (urlsplit(u).hostname or "").removeprefix("www.")} for u in urls
+        ]
+        event = {
+            "type": "link_shared",
+            "channel": channel,
+            "is_bot_user_member": True,
+            "user": user,
+            "message_ts": message_ts or self._next_ts(),
+            "unfurl_id": f"C{uuid.uuid4().hex[:12].upper()}",
+            "source": "conversations_history",
+            "links": links,
+            "event_ts": f"{time.time():.6f}",
+        }
+        return self.send_event(event)
 
     def send_event(self, event: dict[str, Any]) -> str:
         """Push an ``events_api`` envelope wrapping `event` (e.g. app_home_opened)."""
@@ -1128,6 +1221,10 @@ class SlackEmulator:
         view = params.get("view")
         if not params.get("user_id") or not isinstance(view, dict):
             raise SlackError("invalid_arguments")
+        blocks = view.get("blocks", [])
+        if not isinstance(blocks, list) or len(blocks) > MAX_VIEW_BLOCKS:
+            raise SlackError("invalid_blocks")
+        self._state.home_views[params["user_id"]] = view
         view_id = f"V{uuid.uuid4().hex[:10].upper()}"
         return {
             "view": {
@@ -1143,3 +1240,60 @@ class SlackEmulator:
                 "hash": uuid.uuid4().hex,
             }
         }
+
+    def _chat_unfurl(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel, ts, unfurls = params.get("channel"), params.get("ts"), params.get("unfurls")
+        if not channel or not ts:
+            raise SlackError("invalid_arguments")
+        if not isinstance(unfurls, dict) or not unfurls:
+            raise SlackError("invalid_unfurls_format")
+        for card in unfurls.values():
+            blocks = card.get("blocks") if isinstance(card, dict) else None
+            if blocks is not None and (not isinstance(blocks, list) or len(blocks) > MAX_BLOCKS):
+                raise SlackError("invalid_blocks")
+        self._state.unfurls.append({"channel": channel, "ts": ts, "unfurls": unfurls})
+        return {}
+
+    def _files_get_upload_url(self, params: dict[str, Any]) -> dict[str, Any]:
+        name, length = params.get("filename"), params.get("length")
+        if not name or not str(length or "").isdigit():
+            raise SlackError("invalid_arguments")
+        file_id = f"F{uuid.uuid4().hex[:10].upper()}"
+        self._state.uploads[file_id] = {"name": name, "length": int(length), "content": None}
+        return {
+            "upload_url": f"http://127.0.0.1:{self.http_port}/upload/{file_id}",
+            "file_id": file_id,
+        }
+
+    def _handle_upload(self, file_id: str, body: bytes) -> tuple[int, str]:
+        with self._cond:
+            upload = self._state.uploads.get(file_id)
+            if upload is None:
+                return 404, "not found"
+            upload["content"] = body
+            self._cond.notify_all()
+        return 200, f"OK - {len(body)}"
+
+    def _files_complete_upload(self, params: dict[str, Any]) -> dict[str, Any]:
+        items = params.get("files")
+        if not isinstance(items, list) or not items:
+            raise SlackError("invalid_arguments")
+        channel = params.get("channel_id")
+        if channel:
+            channel = self._resolve_postable_channel(channel)
+        shared = []
+        for item in items:
+            upload = self._state.uploads.get(item.get("id") if isinstance(item, dict) else None)
+            if upload is None or upload["content"] is None:
+                raise SlackError("file_not_found")
+            record = {
+                "channel": channel,
+                "id": item["id"],
+                "name": upload["name"],
+                "title": item.get("title") or upload["name"],
+                "content": upload["content"].decode("utf-8", "replace"),
+                "comment": params.get("initial_comment"),
+            }
+            self._state.files.append(record)
+            shared.append({"id": item["id"], "name": upload["name"], "title": record["title"]})
+        return {"files": shared}

@@ -159,7 +159,8 @@ def _texts(payload: dict) -> list[str]:
         if "text" in block:
             out.append(block["text"]["text"])
         for element in block.get("elements", []):
-            out.append(element["text"])
+            text = element["text"]  # a context's mrkdwn, or a button's plain_text label
+            out.append(text if isinstance(text, str) else text["text"])
     return out
 
 

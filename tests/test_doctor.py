@@ -44,7 +44,7 @@ def test_doctor_says_what_is_fine_and_what_to_fix(emu, env):
     result = CliRunner().invoke(main, ["doctor"])
     lines = result.output.splitlines()
     assert result.exit_code == 1
-    assert lines[0].startswith("ok   store: ") and "schema 0010_workspaces" in lines[0]
+    assert lines[0].startswith("ok   store: ") and "schema 0011_saved_papers" in lines[0]
     assert lines[1].startswith("FAIL slack token: ") and "lacks im:write" in lines[1]
     assert lines[2] == "ok   channel CIN (T0001): the bot can post there"
     assert lines[3].startswith("FAIL channel COUT (T0001): I'm not in #random yet")

@@ -30,7 +30,9 @@ Sources for each rule checked here:
      conversations.open -> im:write (bot tokens; mpim:write is user/legacy-bot only);
      users.info -> users:read; conversations.info -> channels:read for public channels,
      groups:read for private ones (im:read/mpim:read only for DMs, which we never inspect);
-     views.publish -> no scope.
+     views.publish -> no scope; chat.unfurl -> links:write; files.getUploadURLExternal and
+     files.completeUploadExternal (slack_sdk's files_upload_v2) -> files:write; the
+     link_shared event -> links:read; the app_home_opened event -> no scope.
 [P]  Project convention, stricter than S1: the command is lowercase, "^/[a-z0-9_-]+$" (S1 only
      requires the leading "/"; a mixed-case or spaced command is never what we want).
 """
@@ -123,7 +125,20 @@ METHOD_SCOPES: dict[str, set[str]] = {
     "conversations.history": {"channels:history", "groups:history", "im:history"},
     "conversations.replies": {"channels:history", "groups:history", "im:history"},
     "views.publish": set(),
+    "chat.unfurl": {"links:write"},
+    # slack_sdk's helper: files.getUploadURLExternal, then files.completeUploadExternal.
+    "files.upload_v2": {"files:write"},
 }
+# [S4] Event -> bot scopes needed to receive it.
+EVENT_SCOPES: dict[str, set[str]] = {
+    "app_home_opened": set(),
+    "link_shared": {"links:read"},
+    # Sent to every app, no scope needed.
+    "app_uninstalled": set(),
+    "tokens_revoked": set(),
+}
+APP_HOME_KEYS = {"home_tab_enabled", "messages_tab_enabled", "messages_tab_read_only_enabled"}
+UNFURL_DOMAIN = re.compile(r"^(?![\.\-])([-a-z0-9\.])+([a-z0-9])$")  # [S1]
 # Scopes the manifest may request beyond what the code scan finds, each with its reason.
 # Empty on purpose: every requested scope must be justified by a call in bot/.
 DOCUMENTED_EXTRAS: dict[str, str] = {}
@@ -142,6 +157,7 @@ _CALL_RE = re.compile(
 _COMMAND_RE = re.compile(r"\.command\(\s*[\"'](/[^\"']+)[\"']")
 _ACTION_RE = re.compile(r"\.(?:action|block_action)\(")
 _EVENT_RE = re.compile(r"\b\w*app\.(?:event|message)\(")
+_EVENT_NAME_RE = re.compile(r"\b\w*app\.event\(\s*[\"']([a-z_]+)[\"']")
 
 
 def load_manifest() -> dict[str, Any]:
@@ -178,6 +194,11 @@ def needed_scopes(methods: set[str], manifest: dict[str, Any]) -> set[str]:
         scopes |= METHOD_SCOPES[method]
     if manifest.get("features", {}).get("slash_commands"):
         scopes.add("commands")
+    events = manifest.get("settings", {}).get("event_subscriptions", {}).get("bot_events", [])
+    unknown_events = set(events) - EVENT_SCOPES.keys()
+    assert not unknown_events, f"add these events to EVENT_SCOPES: {sorted(unknown_events)}"
+    for event in events:
+        scopes |= EVENT_SCOPES[event]
     return scopes
 
 
@@ -273,6 +294,20 @@ def manifest_errors(m: Any) -> list[str]:
                 _check_bool(errors, "features.bot_user.always_online", bot_user["always_online"])
         if "slash_commands" in features:
             _check_slash_commands(errors, features["slash_commands"])
+        if "app_home" in features and _check_keys(
+            errors, "features.app_home", features["app_home"], APP_HOME_KEYS
+        ):
+            for key, value in features["app_home"].items():
+                _check_bool(errors, f"features.app_home.{key}", value)
+        if "unfurl_domains" in features:
+            domains = features["unfurl_domains"]
+            if not isinstance(domains, list) or not 1 <= len(domains) <= 5:
+                errors.append("features.unfurl_domains: must be a list of 1-5 domains")
+            else:
+                if len(set(map(str, domains))) != len(domains):
+                    errors.append("features.unfurl_domains: duplicate domains")
+                for domain in domains:
+                    _check_str(errors, "features.unfurl_domains[]", domain, 1, 255, UNFURL_DOMAIN)
 
     oauth = m.get("oauth_config", {})
     if _check_keys(errors, "oauth_config", oauth, OAUTH_KEYS) and "scopes" in oauth:
@@ -388,15 +423,15 @@ def test_settings_for_socket_mode(manifest: dict[str, Any]) -> None:
     assert all("url" not in c for c in manifest["features"]["slash_commands"])
 
 
-def test_event_subscriptions_are_the_events_handled(manifest: dict[str, Any]) -> None:
-    # Subscribing to an event nobody handles delivers traffic for nothing (and may need scopes).
-    handled = {
-        m.group(1)
-        for text in _bot_sources().values()
-        for m in re.finditer(r"\bapp\.event\(\s*[\"']([a-z_]+)[\"']", text)
+def test_home_tab_and_link_previews(manifest: dict[str, Any]) -> None:
+    assert manifest["features"]["app_home"]["home_tab_enabled"] is True
+    # DMs (the daily digest) still show in the Messages tab, read-only.
+    assert manifest["features"]["app_home"]["messages_tab_enabled"] is True
+    assert set(manifest["features"]["unfurl_domains"]) == {
+        "arxiv.org",
+        "huggingface.co",
+        "alphaxiv.org",
     }
-    subscribed = manifest["settings"].get("event_subscriptions", {}).get("bot_events", [])
-    assert set(subscribed) == handled
 
 
 def test_http_mode_instructions_are_in_a_comment() -> None:
@@ -438,6 +473,9 @@ def test_bot_scopes_are_exactly_the_intended_set(manifest: dict[str, Any]) -> No
         "conversations.open",
         "users.info",
         "conversations.info",
+        "views.publish",
+        "chat.unfurl",
+        "files.upload_v2",
         "conversations.history",
         "conversations.replies",
     }
@@ -455,12 +493,14 @@ def test_commands_registered_in_code_are_declared(manifest: dict[str, Any]) -> N
 
 def test_event_handlers_in_code_match_subscriptions(manifest: dict[str, Any]) -> None:
     sources = _bot_sources()
-    handles_events = any(_EVENT_RE.search(text) for text in sources.values())
-    subscribed = manifest.get("settings", {}).get("event_subscriptions", {}).get("bot_events")
-    assert handles_events == bool(subscribed), (
-        "bot/ registers app.event/app.message handlers but the manifest subscribes to no events"
-        if handles_events
-        else "manifest subscribes to events but bot/ handles none"
+    handled = {e for text in sources.values() for e in _EVENT_NAME_RE.findall(text)}
+    assert not any("app.message(" in text for text in sources.values()), "app.message: no event"
+    subscribed = set(
+        manifest.get("settings", {}).get("event_subscriptions", {}).get("bot_events", [])
+    )
+    assert handled == subscribed, (
+        f"bot/ handles events {sorted(handled - subscribed)} the manifest does not subscribe to"
+        f" and the manifest subscribes to {sorted(subscribed - handled)} that bot/ ignores"
     )
 
 
@@ -517,6 +557,12 @@ def _broken(manifest: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
         ("settings.socket_mode", True, "unknown key 'socket_mode'"),
         ("features.slash_commands.0.hint", "x", "unknown key 'hint'"),
         ("_metadata.major_version", "1", "must be an integer"),
+        ("features.app_home.home_tab_enabled", "yes", "must be a boolean"),
+        ("features.app_home.tab", True, "unknown key 'tab'"),
+        ("features.unfurl_domains", ["https://arxiv.org"], "does not match"),
+        ("features.unfurl_domains", [".arxiv.org"], "does not match"),
+        ("features.unfurl_domains", ["a.org", "a.org"], "duplicate domains"),
+        ("features.unfurl_domains", [f"d{i}.org" for i in range(6)], "1-5 domains"),
     ],
 )
 def test_checker_rejects_broken_manifest(
@@ -572,6 +618,7 @@ def test_scan_finds_calls_and_maps_scopes(manifest: dict[str, Any]) -> None:
     assert methods["users.info"] == {"bot/a.py"}
     assert needed_scopes(set(methods), manifest) == {
         "commands",
+        "links:read",  # from the link_shared event subscription
         "chat:write",
         "users:read",
         "im:write",
@@ -596,6 +643,7 @@ FULL_BOT = (
     "client.chat_postMessage(channel=c)\nclient.chat_update(channel=c, ts=t)\n"
     "client.chat_postEphemeral(channel=c, user=u)\nclient.conversations_open(users=u)\n"
     "client.users_info(user=u)\nclient.conversations_info(channel=c)\n"
+    "client.chat_unfurl(channel=c, ts=t)\nclient.files_upload_v2(channel=c, content=t)\n"
     "client.conversations_history(channel=c)\nclient.conversations_replies(channel=c, ts=t)\n"
 )
 
@@ -640,8 +688,5 @@ def test_event_test_fails_when_code_handles_events(
     manifest: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _fake_bot(tmp_path, monkeypatch, "@app.event('app_mention')\ndef f(): ...\n")
-    unsubscribed = _broken(manifest, "settings.event_subscriptions", {})
-    with pytest.raises(AssertionError, match="subscribes to no events"):
-        test_event_handlers_in_code_match_subscriptions(unsubscribed)
-    with pytest.raises(AssertionError):  # handles app_mention, subscribes to others
-        test_event_subscriptions_are_the_events_handled(manifest)
+    with pytest.raises(AssertionError, match="app_mention"):
+        test_event_handlers_in_code_match_subscriptions(manifest)

@@ -7,6 +7,7 @@ from pathlib import Path
 import yaml
 from slack_sdk.oauth.installation_store import Installation
 
+from bot.core.models import Paper, Sighting
 from bot.slack.installations import StoreInstallations, StoreStates, TeamClients
 from bot.slack.oauth import BOT_SCOPES
 from bot.store import Store
@@ -63,7 +64,10 @@ def test_states_are_single_use_and_expire(store):
 
 
 def test_forget_team_deletes_every_team_table_and_only_that_team(store):
+    store.upsert([Sighting(Paper("2606.00001", "A paper"), "file")])
     for team in ("TA", "TB"):
+        store.save_paper(team, "U1", "2606.00001")
+        store.mark_not_interested(team, "U1", "2606.00001")
         store.add_topic(team, "U1", "diffusion")
         store.save_channel(team, "C1", "U1", enabled=1)
         store.save_person(team, "U1", tz="UTC")
@@ -79,6 +83,7 @@ def test_forget_team_deletes_every_team_table_and_only_that_team(store):
         teams = {r[0] for r in store.db.execute(f"SELECT DISTINCT {column} FROM {table}")}
         assert "TA" not in teams
     assert store.topics("TB", "U1") == ["diffusion"] and store.channel("TB", "C1") is not None
+    assert store.saved_ids("TB", "U1") == {"2606.00001"} and store.saved_ids("TA", "U1") == set()
 
 
 def test_every_team_column_is_listed_for_forgetting(store):

@@ -13,6 +13,7 @@ from bot.core.channel_commands import ChannelCommands
 from bot.core.digest import CONSOLE_TEAM, WEEKDAYS, valid_zone
 from bot.core.digest_commands import DigestCommands
 from bot.core.models import StoredPaper
+from bot.core.paper_actions import BibTeX, PaperActions, SavedList, Similar
 from bot.core.search import SearchResult, search
 from bot.errors import BadCommand, BadQuery, PaperNotFound, SourceUnavailable
 from bot.store import Store
@@ -29,6 +30,9 @@ SUBCOMMANDS = (
     "topics",
     "digest",
     "channel",
+    "saved",
+    "save",
+    "unsave",
 )
 
 USAGE = [
@@ -90,6 +94,10 @@ USAGE = [
         "papers in the daily thread (3–20, default 10)",
         "/papers channel size 5",
     ),
+    ("/papers saved", "the papers you saved, newest first", "/papers saved"),
+    ("/papers saved bibtex", "your saved papers as BibTeX", "/papers saved bibtex"),
+    ("/papers save <id>", "save a paper (or click Save on it)", "/papers save 2206.03001"),
+    ("/papers unsave <id>", "remove a paper from your saved papers", "/papers unsave 2206.03001"),
     ("/papers help", "this help", "/papers help"),
 ]
 SEARCH_TIPS = (
@@ -128,9 +136,10 @@ class Usage:
 
 @dataclass(frozen=True)
 class Results:
-    """A page of search results."""
+    """A page of search results; `saved`: the ids among them the person has saved."""
 
     result: SearchResult
+    saved: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -140,6 +149,7 @@ class Trending:
     day: str
     papers: list[StoredPaper]
     note: str = ""
+    saved: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -150,7 +160,7 @@ class Notice:
     items: tuple[str, ...] = ()
 
 
-Reply = Usage | Results | Trending | Notice
+Reply = Usage | Results | Trending | Notice | SavedList | BibTeX | Similar
 
 
 def parse(text: str) -> Command:
@@ -170,7 +180,7 @@ def normalize_topic(text: str) -> str:
     return " ".join(q.clean(text).lower().split())
 
 
-class Handlers(ChannelCommands, DigestCommands):
+class Handlers(ChannelCommands, DigestCommands, PaperActions):
     """The `/papers` subcommands over one store."""
 
     def __init__(self, store: Store, clock=None, fetch_paper=None):
@@ -190,6 +200,8 @@ class Handlers(ChannelCommands, DigestCommands):
             return Notice(f"{exc} {SEARCH_TIPS}")
         except BadCommand as exc:
             return Usage(str(exc))
+        except PaperNotFound as exc:
+            return Notice(str(exc))
 
     def do_help(self, command: Command, who: Who) -> Reply:
         return Usage()
@@ -219,13 +231,18 @@ class Handlers(ChannelCommands, DigestCommands):
             return Notice(
                 f"No papers match “{result.query.text}”. {broader}, or see `/papers trending`."
             )
-        return Results(result)
+        return Results(result, self._saved_among(who, result.papers))
 
     def do_trending(self, command: Command, who: Who) -> Reply:
         day, papers, note = trending_list(self.store, self.now())
         if not papers:
             return Notice("No papers are stored yet. Run `papers-bot ingest` to fetch some.")
-        return Trending(day, papers[:10], note)
+        return Trending(day, papers[:10], note, self._saved_among(who, papers[:10]))
+
+    def _saved_among(self, who: Who, papers: list[StoredPaper]) -> frozenset[str]:
+        """The ids among `papers` the person has saved: their buttons say Unsave."""
+        mine = self.store.saved_ids(who.team, who.user) if papers else set()
+        return frozenset(p.paper.id for p in papers if p.paper.id in mine)
 
     def do_subscribe(self, command: Command, who: Who) -> Reply:
         topic = self._topic(command)

@@ -12,6 +12,7 @@ from slack_sdk.errors import SlackApiError, SlackRequestError
 
 from bot import scheduler
 from bot.config import Settings
+from bot.core import similar
 from bot.core.commands import Handlers
 from bot.errors import ConfigError, StoreError
 from bot.lookup import paper_fetcher
@@ -104,6 +105,7 @@ def serve(settings: Settings, store: Store, http_mode: bool = False, port: int =
     # what was sent lives in SQLite, not in the scheduler.
     leader = scheduler.Leader(store, settings.lease_seconds)
     jobs = scheduler.start(settings, store, clients, leader=leader)
+    similar.warm_up(store)  # "More like this": common terms' counts, off the Slack threads
     try:
         if http_mode:
             serve_http(app, settings.signing_secret, port, stop, health=health(store, leader))

@@ -14,6 +14,7 @@ from datetime import date
 from bot.core import trending
 from bot.core.commands import Notice, Reply, Results, Trending, Usage
 from bot.core.models import StoredPaper
+from bot.slack.buttons import paper_actions
 
 MAX_BLOCKS = 50
 MAX_SECTION = 3000
@@ -107,9 +108,9 @@ def results(reply: Results) -> dict:
     r = reply.result
     shown = f"{r.offset + 1}–{r.offset + len(r.papers)}"
     blocks = [context(f"Papers matching “{escape(r.query.text)}” · {shown}")]
-    blocks += [
-        section(paper_text(item, number)) for number, item in enumerate(r.papers, r.offset + 1)
-    ]
+    for number, item in enumerate(r.papers, r.offset + 1):
+        blocks.append(section(paper_text(item, number)))
+        blocks.append(paper_actions(item.paper.id, saved=item.paper.id in reply.saved))
     if r.has_more:
         blocks.append(
             {
@@ -135,7 +136,9 @@ def trending_list(reply: Trending) -> dict:
     ]
     if reply.note:
         blocks.append(context(escape(reply.note)))
-    blocks += [section(paper_text(item, n)) for n, item in enumerate(reply.papers, 1)]
+    for n, item in enumerate(reply.papers, 1):
+        blocks.append(section(paper_text(item, n)))
+        blocks.append(paper_actions(item.paper.id, saved=item.paper.id in reply.saved))
     return message(blocks, f"Trending papers · {day}")
 
 

@@ -21,6 +21,7 @@ from bot.slack.blocks import (
     message,
     section,
 )
+from bot.slack.buttons import paper_actions
 
 MAX_HEADER = 150
 EXCERPT = 500
@@ -101,6 +102,7 @@ def thread_reply(number: int, item: StoredPaper) -> dict:
     if p.abstract.strip():
         blocks.append(section(escape(excerpt(p.abstract))))
     blocks.append(context(links_line(item)))
+    blocks.append(paper_actions(p.id))  # Save and More like this, for whoever clicks
     fallback = f"{number}. {p.title} — {authors_line(p.authors)}"
     return message(blocks, fallback + (f" · {why}" if why else ""))
 
@@ -147,17 +149,30 @@ def personal(
     count = sum(len(papers) for _, papers in groups)
     title = f"New papers on your topics · {day_label(day)}"
     blocks = [header(title)]
+    # Each paper its own section with Save, More like this and Not interested under it, as
+    # far as 50 blocks allow (23 papers); a topic's heading and its "and N more" are packed
+    # with the paper after them, and papers past the 23rd are listed without buttons.
     lines: list[str] = []
+    with_buttons = (MAX_BLOCKS - 4) // 2
+
+    def flush() -> None:
+        blocks.extend(sections(lines, 1))
+        lines.clear()
+
     for topic, papers in groups:
         lines.append(f"*{escape(topic)}*")
         for item in papers:
             lines.append(dm_line(item, also.get(item.paper.id)))
+            if with_buttons:
+                with_buttons -= 1
+                flush()
+                blocks.append(paper_actions(item.paper.id, not_interested=True))
         if more.get(topic):
             lines.append(f"and {more[topic]} more — `/papers {escape(topic)}`")
     for topic, n in more.items():
         if topic not in {t for t, _ in groups}:
             lines.append(f"*{escape(topic)}*: {n} more — `/papers {escape(topic)}`")
-    blocks += sections(lines, MAX_BLOCKS - 2)
+    blocks += sections(lines, MAX_BLOCKS - 1 - len(blocks))
     blocks.append(context("`/papers digest off` stops these; `/papers topics` lists your topics."))
     papers_word = "paper" if count == 1 else "papers"
     topics = ", ".join(t for t, _ in groups)

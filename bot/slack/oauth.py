@@ -37,6 +37,9 @@ BOT_SCOPES = (
     "channels:history",
     "groups:history",
     "im:history",
+    "links:read",
+    "links:write",
+    "files:write",
 )
 NOT_INSTALLED = (
     "papers-bot is not installed in this workspace (or was removed): "

@@ -68,15 +68,17 @@ class Watchdog:
             session = self.client.current_session
             if session is None or self.client.closed:
                 continue
-            # A reset (rather than a FIN) makes the receive loop close the socket itself
-            # (sock None); the client would then wait for its next ping check, up to
-            # PING_INTERVAL seconds, to reconnect. Either way the far side closed it.
-            if session.sock is not None and not peer_closed(session.sock):
-                continue
-            if session.sock is None and time.monotonic() < retry_at:
+            sock = session.sock
+            if sock is not None and sock.fileno() >= 0:
+                if not peer_closed(sock):
+                    continue
+                session.disconnect()  # ends the receive loop's spin on an empty recv()
+            # Else already closed on our side: a reset (rather than a FIN) makes the receive
+            # loop close the socket itself; the client would wait for its next ping check, up
+            # to PING_INTERVAL seconds, to reconnect. Either way the far side closed it.
+            elif time.monotonic() < retry_at:
                 continue  # a reconnect just failed: wait before asking Slack again
             log.info("Socket Mode connection closed by the far side; reconnecting")
-            session.disconnect()  # ends the receive loop's spin on an empty recv()
             try:
                 self.client.connect_to_new_endpoint()  # a no-op if the client got there first
                 retry_at, backoff = 0.0, self.interval

@@ -19,6 +19,7 @@ from bot.clock import iso, utcnow
 from bot.core import text
 from bot.core.models import IngestReport, Paper, Popularity, Sighting, StoredPaper
 from bot.errors import StoreDamaged, StoreError, StoreFull
+from bot.store.actions import ActionsMixin
 from bot.store.digests import DigestsMixin
 from bot.store.schema import migrations
 from bot.store.topics import TopicsMixin
@@ -234,7 +235,7 @@ def _chunks(items: list, size: int = _CHUNK) -> Iterator[list]:
         yield items[start : start + size]
 
 
-class Store(TopicsMixin, DigestsMixin, WorkspacesMixin):
+class Store(TopicsMixin, DigestsMixin, WorkspacesMixin, ActionsMixin):
     """Papers, their popularity over time, daily lists and people's topics, in one SQLite file."""
 
     def __init__(self, path: str | Path):
@@ -653,6 +654,30 @@ class Store(TopicsMixin, DigestsMixin, WorkspacesMixin):
                 LIMIT :limit OFFSET :offset
             """
         return [(stored_of(row), row["score"]) for row in self._search_rows(sql, params)]
+
+    def similar(
+        self, match: str, exclude_id: str, window: int, pool: int
+    ) -> list[tuple[StoredPaper, float]]:
+        """Papers matching an FTS5 expression but `exclude_id`, as (StoredPaper, relevance).
+
+        The `pool` best by bm25 among the newest `window` matches, best first; relevance is
+        −bm25 (higher is better). "More like this" (bot.core.similar) builds the expression.
+        """
+        sql = f"""
+            WITH hits AS (
+                SELECT * FROM (
+                    SELECT rowid AS k, bm25(papers_fts, {FTS_WEIGHTS}) AS bm
+                    FROM papers_fts WHERE papers_fts MATCH :match
+                    ORDER BY rowid DESC LIMIT :window
+                ) ORDER BY bm LIMIT :pool
+            )
+            SELECT {_SELECT}, -hits.bm AS relevance
+            FROM hits JOIN papers p ON p.n = hits.k & {N_OF_KEY}
+            WHERE p.id != :exclude ORDER BY hits.bm, hits.k DESC
+        """
+        params = {"match": match, "exclude": exclude_id, "window": window, "pool": pool + 1}
+        rows = self._search_rows(sql, params)
+        return [(stored_of(row), row["relevance"]) for row in rows[:pool]]
 
     def count_matches(self, match: str) -> int:
         sql = "SELECT count(*) FROM papers_fts WHERE papers_fts MATCH ?"

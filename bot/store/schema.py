@@ -247,3 +247,31 @@ def workspaces(db):
         ) WITHOUT ROWID;
         """
     )
+
+
+@migrations(name="0011_saved_papers")
+def saved_papers(db):
+    # saved: each person's reading list; not_interested: papers a person asked to keep out of
+    # their digests. Both per (team, user), so one workspace never sees another's.
+    # papers_vocab: FTS5's own term statistics (documents per term) for "More like this",
+    # read one term at a time; it stores nothing of its own.
+    db.executescript(
+        """
+        CREATE TABLE saved (
+            team TEXT NOT NULL,
+            user TEXT NOT NULL,
+            paper_id TEXT NOT NULL REFERENCES papers(id),
+            saved_at TEXT NOT NULL,
+            PRIMARY KEY (team, user, paper_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX saved_by_time ON saved(team, user, saved_at);
+        CREATE TABLE not_interested (
+            team TEXT NOT NULL,
+            user TEXT NOT NULL,
+            paper_id TEXT NOT NULL REFERENCES papers(id),
+            marked_at TEXT NOT NULL,
+            PRIMARY KEY (team, user, paper_id)
+        ) WITHOUT ROWID;
+        CREATE VIRTUAL TABLE papers_vocab USING fts5vocab(papers_fts, 'row');
+        """
+    )

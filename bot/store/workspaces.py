@@ -18,6 +18,8 @@ TEAM_TABLES = {
     "channels": "team",
     "people": "team",
     "deliveries": "team",
+    "saved": "team",
+    "not_interested": "team",
     "installations": "team_id",
 }
 TEAM_INSTALL = ""  # user_id of the row holding a workspace's latest installation

@@ -10,7 +10,8 @@ from dataclasses import replace
 from slack_sdk.errors import SlackApiError
 
 from bot.core.commands import Command, Handlers, Notice, parse
-from bot.slack import blocks
+from bot.core.paper_actions import BibTeX
+from bot.slack import bibtex_file, paper_blocks
 from bot.slack.client import error_code, for_person
 from bot.slack.delivery import check_channel
 from bot.slack.listeners.guard import BUSY, answered, tell
@@ -20,6 +21,8 @@ from bot.slack.work import WorkPool
 log = logging.getLogger(__name__)
 
 # Commands whose answer depends on the person's time zone (their digest hour, a channel's).
+# Commands that change what the person's Home tab shows: it is published again after them.
+CHANGES_HOME = {"subscribe", "unsubscribe", "save", "unsave", "digest"}
 NEEDS_TZ = {"channel", "digest", "subscribe"}
 
 
@@ -48,7 +51,13 @@ def answer(handlers: Handlers, typed: SlashCommand, respond, client) -> None:
             problem = check_channel(client, who.channel)
             if problem and isinstance(reply, Notice):
                 reply = Notice(f"{reply.text}\n{problem}", reply.items)
-        respond(response_type="ephemeral", **blocks.render(reply))
+        if isinstance(reply, BibTeX) and bibtex_file.too_long(reply):
+            reply = bibtex_file.share(client, who, reply)
+        respond(response_type="ephemeral", **paper_blocks.render(reply))
+    if parsed.name in CHANGES_HOME and parsed.arg.strip().lower() not in ("", "status"):
+        from bot.slack.listeners import home  # home imports time_zone from here
+
+        home.publish(handlers, client, who)
 
 
 def papers(handlers: Handlers, pool: WorkPool):
