@@ -1,6 +1,9 @@
 """Console mode: the `/papers` handlers on a terminal, for trying papers-bot with no Slack."""
 
+import atexit
+import contextlib
 import sys
+from pathlib import Path
 from typing import IO
 
 from bot.core import trending
@@ -74,14 +77,19 @@ def render(reply: Reply) -> str:
 
 def loop(handlers: Handlers, stdin: IO[str] = sys.stdin, stdout: IO[str] = sys.stdout) -> None:
     """Read `/papers ...` lines until EOF and print each answer."""
-    interactive = stdin.isatty()
+    interactive = stdin.isatty() and stdin is sys.stdin
+    if interactive:
+        _line_editing()
     who = Who()
     last: Results | None = None
     while True:
         if interactive:
-            stdout.write(PROMPT)
-            stdout.flush()
-        line = stdin.readline()
+            try:
+                line = input(PROMPT) + "\n"  # readline: arrow keys, history
+            except EOFError:
+                break
+        else:
+            line = stdin.readline()
         if not line:
             break
         text = line.strip()
@@ -98,3 +106,25 @@ def loop(handlers: Handlers, stdin: IO[str] = sys.stdin, stdout: IO[str] = sys.s
         last = reply if isinstance(reply, Results) else last
         stdout.write(render(reply) + "\n\n")
         stdout.flush()
+
+
+HISTORY = Path.home() / ".papers_bot_history"
+
+
+def _line_editing() -> None:
+    """Line editing, and history across runs in ~/.papers_bot_history, where readline exists."""
+    try:
+        import readline
+    except ImportError:  # Windows without pyreadline: plain input() still works
+        return
+    with contextlib.suppress(OSError):  # no history yet, or a read-only home
+        readline.read_history_file(HISTORY)
+    readline.set_history_length(1000)
+    atexit.register(_save_history, readline)
+
+
+def _save_history(readline) -> None:
+    try:
+        readline.write_history_file(HISTORY)
+    except OSError as exc:  # a read-only home: history is a convenience, say so once
+        print(f"(history not saved: {exc})", file=sys.stderr)
