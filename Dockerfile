@@ -11,7 +11,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PAPERS_PORT=3000
 
 WORKDIR /app
-# Runtime dependencies only, at the versions of requirements.lock (the lock holds dev tools too).
+# Runtime dependencies only, at the versions of requirements.lock (dev tools are in requirements-dev.lock).
 COPY pyproject.toml requirements.lock README.md ./
 COPY bot ./bot
 RUN pip install --constraint requirements.lock . \
