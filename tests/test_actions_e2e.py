@@ -327,3 +327,18 @@ def test_a_long_bibtex_list_comes_as_a_file_in_the_dm(emu, seeded, tmp_path):
         assert "Could not share BibTeX as a file: missing_scope" in bot.log
     finally:
         bot.stop()
+
+
+def test_share_to_channel_posts_the_private_trending_list_for_everyone(emu, bot):
+    private = ask(emu, "trending")
+    assert private["response_type"] == "ephemeral"
+    share = find_button(private["blocks"], "Share to channel")
+    shared = click(emu, share, user="U2")
+    assert shared["response_type"] == "in_channel" and shared["replace_original"] is False
+    assert "Shared by <@U2>" in texts(shared)
+    assert shared["text"] == private["text"]  # the same list, now for the channel
+    with pytest.raises(AssertionError):
+        find_button(shared["blocks"], "Share to channel")  # shared once, not again
+    assert find_button(shared["blocks"], "Save")  # each person can still save from it
+    forged = click(emu, {**share, "value": "not a day"})
+    assert forged["response_type"] == "ephemeral" and "not one I can act on" in texts(forged)

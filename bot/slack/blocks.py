@@ -14,7 +14,7 @@ from datetime import date
 from bot.core import trending
 from bot.core.commands import Notice, Reply, Results, Trending, Usage
 from bot.core.models import StoredPaper
-from bot.slack.buttons import paper_actions
+from bot.slack.buttons import SHARE_TRENDING, button, paper_actions
 
 MAX_BLOCKS = 50
 MAX_SECTION = 3000
@@ -129,7 +129,9 @@ def results(reply: Results) -> dict:
     return message(blocks, f"Papers matching “{r.query.text}”: {titles}")
 
 
-def trending_list(reply: Trending) -> dict:
+def trending_list(reply: Trending, shared_by: str | None = None) -> dict:
+    """Today's trending list, privately with a "Share to channel" button; `shared_by` (a
+    user id, checked by the caller) makes the copy posted in the channel, without it."""
     day = date.fromisoformat(reply.day).strftime("%a %-d %b %Y")
     blocks = [
         {"type": "header", "text": {"type": "plain_text", "text": f"Trending papers · {day}"}}
@@ -139,6 +141,11 @@ def trending_list(reply: Trending) -> dict:
     for n, item in enumerate(reply.papers, 1):
         blocks.append(section(paper_text(item, n)))
         blocks.append(paper_actions(item.paper.id, saved=item.paper.id in reply.saved))
+    if shared_by:
+        blocks.insert(1, context(f"Shared by <@{shared_by}> with `/papers trending`"))
+    elif reply.papers:
+        share = button(SHARE_TRENDING, reply.day, style="primary")
+        blocks.append({"type": "actions", "elements": [share]})
     return message(blocks, f"Trending papers · {day}")
 
 

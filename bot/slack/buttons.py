@@ -11,6 +11,7 @@ MORE_LIKE = "paper_more_like"
 NOT_INTERESTED = "paper_not_interested"
 REMOVE_TOPIC = "topic_remove"
 DIGEST = "digest_set"
+SHARE_TRENDING = "trending_share"
 PAPER_ACTIONS = (SAVE, UNSAVE, MORE_LIKE, NOT_INTERESTED)
 
 LABELS = {
@@ -19,6 +20,7 @@ LABELS = {
     MORE_LIKE: "More like this",
     NOT_INTERESTED: "Not interested",
     REMOVE_TOPIC: "Remove",
+    SHARE_TRENDING: "Share to channel",
 }
 # Slack's limit on a button's value.
 MAX_VALUE = 2000

@@ -23,6 +23,7 @@ def register(app: App, handlers: Handlers, pool: WorkPool) -> None:
         paper_blocks.SAVED_MORE,
     ):
         app.action(action_id)(click)
+    app.action(buttons.SHARE_TRENDING)(paper_buttons.shares(handlers, pool.submit))
     app.event("app_home_opened")(home.home_opened(handlers, pool.submit))
     app.event("link_shared")(links.link_shared(handlers, pool.submit))
     app.error(errors.on_error)

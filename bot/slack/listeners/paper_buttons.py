@@ -9,11 +9,13 @@ answer, with the outcome in a line at its top.
 """
 
 import logging
+import re
 from collections.abc import Callable
+from dataclasses import replace
 
-from bot.core.commands import Command, Handlers, Notice, Who
+from bot.core.commands import Command, Handlers, Notice, Trending, Who
 from bot.errors import PapersError
-from bot.slack import buttons, paper_blocks
+from bot.slack import blocks, buttons, paper_blocks
 from bot.slack.client import for_person
 from bot.slack.listeners import home
 from bot.slack.listeners.guard import BUSY, answered, tell
@@ -31,6 +33,7 @@ PAPER_METHODS = {
 # Clicks that change what the Home tab shows.
 CHANGES_HOME = {buttons.SAVE, buttons.UNSAVE, buttons.REMOVE_TOPIC, buttons.DIGEST}
 Run = Callable[[Callable[[], None], str], object]
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def inline(job: Callable[[], None], what: str) -> bool:
@@ -101,6 +104,38 @@ def _answer_home(handlers, client, action_id, who, value) -> None:
         log.info("Could not carry out a Home tab click: %s", exc)
         note = str(exc)
     home.publish(handlers, client, who, note)
+
+
+def _share_trending(handlers, who: Who, day: str, respond) -> None:
+    """Post the trending list into the channel where it was shown, for everyone there."""
+    with answered(respond, "the Share to channel button"):
+        reply = handlers.handle(Command("trending", ""), who)
+        if not isinstance(reply, Trending) or reply.day != day:
+            tell(respond, "That list has changed since; type `/papers trending` for today's.")
+            return
+        shared = blocks.trending_list(replace(reply, saved=frozenset()), shared_by=who.user)
+        respond(response_type="in_channel", replace_original=False, **shared)
+
+
+def shares(handlers: Handlers, run: Run = inline):
+    """The listener for "Share to channel" under a private `/papers trending` answer."""
+
+    def handle_share(ack, body, action, respond):
+        ack()
+        try:
+            who = clicker(body)
+            day = value_of(action)
+            if not _DAY.fullmatch(day) or respond is None:
+                raise BadClick("the share button carried no day, or came with no response_url")
+        except (BadClick, ForgedPayload) as exc:
+            log.warning("Refused a share click: %s", exc)
+            if respond is not None:
+                tell(respond, STALE)
+            return
+        if not run(lambda: _share_trending(handlers, who, day, respond), "a share click"):
+            tell(respond, BUSY)
+
+    return handle_share
 
 
 def clicks(handlers: Handlers, run: Run = inline):
