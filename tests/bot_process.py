@@ -37,6 +37,18 @@ def bot_env(emu, db: Path, **extra: str) -> dict:
     return env
 
 
+def run_digest(emu, db: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+    """`papers-bot digest ARGS` as a real process against `emu`, posting with no pause."""
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "digest", *args],
+        env=bot_env(emu, db, PAPERS_POST_INTERVAL="0"),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
 class BotProcess:
     """`papers-bot run ...` in the background, its log kept in a file for failing tests."""
 

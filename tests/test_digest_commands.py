@@ -1,8 +1,6 @@
 """`/papers digest daily | weekly [day] | size N | HH:MM | on | off | status | why` (issue 11)."""
 
 import json
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -11,7 +9,7 @@ from bot.clock import utcnow
 from bot.core.commands import Handlers, Notice, Who, parse
 from bot.core.models import Paper
 from bot.digest_why import explain
-from tests.bot_process import ROOT, bot_env
+from tests.bot_process import run_digest
 from tests.test_delivery import TEAM, run, seed_trending
 from tests.test_digest_shared import listed_today, papers_on
 from tests.test_time_zones import emu, slack
@@ -134,14 +132,7 @@ def test_papers_bot_digest_users_honours_weekly_and_size(emu, store):
         emu.add_user(user, tz="UTC")
         store.add_topic(TEAM, user, "diffusion")
         store.save_person(TEAM, user, cadence="weekly", weekday=day, size=4, tz="UTC")
-    done = subprocess.run(
-        [sys.executable, "-m", "bot", "digest", "--users"],
-        env=bot_env(emu, store.path, PAPERS_POST_INTERVAL="0"),
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = run_digest(emu, store.path, "--users")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "person U6: today (" in done.stdout and "is not their digest day" in done.stdout
     (dm,) = emu.messages("DU5")

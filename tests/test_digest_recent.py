@@ -1,14 +1,12 @@
 """Only recent papers reach a DM or a thread: a backfill of old ones never does (issue 11)."""
 
 import json
-import subprocess
-import sys
 from datetime import timedelta
 
 from bot.clock import utcnow
 from bot.core import digest as d
 from bot.core.models import Paper, Sighting
-from tests.bot_process import ROOT, bot_env
+from tests.bot_process import run_digest
 from tests.test_delivery import TEAM, run, seed_trending
 from tests.test_time_zones import emu, slack
 
@@ -75,14 +73,7 @@ def test_papers_bot_digest_users_never_sends_a_backfill(emu, store):
     seed_trending(store)
     store.add_topic(TEAM, "U1", "optical character recognition")
     backfill(store)
-    done = subprocess.run(
-        [sys.executable, "-m", "bot", "digest", "--users"],
-        env=bot_env(emu, store.path, PAPERS_POST_INTERVAL="0"),
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = run_digest(emu, store.path, "--users")
     assert done.returncode == 0, done.stdout + done.stderr
     (dm,) = emu.messages("DU1")
     assert not any(pid in json.dumps(dm.blocks) for pid, _ in OLD)

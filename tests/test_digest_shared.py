@@ -1,12 +1,10 @@
 """A DM shares its places across the person's topics (issue 11), through the emulator."""
 
 import json
-import subprocess
-import sys
 
 from bot.clock import utcnow
 from bot.core.models import Paper, Sighting
-from tests.bot_process import ROOT, bot_env
+from tests.bot_process import run_digest
 from tests.test_delivery import TEAM, run
 from tests.test_time_zones import emu, slack
 
@@ -43,14 +41,7 @@ def test_three_topics_one_dm_with_papers_of_each(emu, store):
     )
     for topic in ("diffusion", "agents", "splatting"):
         store.add_topic(TEAM, "U1", topic)
-    done = subprocess.run(
-        [sys.executable, "-m", "bot", "digest", "--users"],
-        env=bot_env(emu, store.path, PAPERS_POST_INTERVAL="0"),
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = run_digest(emu, store.path, "--users")
     assert done.returncode == 0, done.stdout + done.stderr
     (dm,) = emu.messages("DU1")
     ids = linked_ids(dm)

@@ -1,15 +1,12 @@
 """Time zones checked against the tz database; one bad record never fails the batch (kind 10)."""
 
-import subprocess
-import sys
-
 import pytest
 
 from bot.config import Settings
 from bot.core import digest as d
 from bot.core.commands import Handlers, Who, parse
 from bot.slack.client import make_client
-from tests.bot_process import ROOT, bot_env
+from tests.bot_process import run_digest
 from tests.slack_emulator import SlackEmulator
 from tests.test_delivery import TEAM, run, seed_trending
 
@@ -102,14 +99,7 @@ def test_cli_digest_users_with_bad_zones_posts_and_never_says_cannot_reach_slack
     for n in range(3):
         store.add_topic(TEAM, f"UBAD{n}", "ocr")
     store.add_topic(TEAM, "U1", "ocr")
-    done = subprocess.run(
-        [sys.executable, "-m", "bot", "digest", "--users"],
-        env=bot_env(emu, store.path, PAPERS_POST_INTERVAL="0"),
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = run_digest(emu, store.path, "--users")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "Cannot reach Slack" not in done.stdout + done.stderr
     assert done.stdout.splitlines()[-1] == "4 posted, 0 skipped, 0 paused, 0 failed."

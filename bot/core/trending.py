@@ -41,31 +41,27 @@ def compact(n: int) -> str:
 
 def why(pop: Popularity) -> str:
     """`▲ 142 · ★ 1.9k (+310 today) · 💬 12`; empty when nothing is known."""
-    parts = []
-    for symbol, value, growth in (
-        ("▲", pop.upvotes, pop.upvotes_growth),
-        ("★", pop.stars, pop.stars_growth),
-        ("💬", pop.comments, pop.comments_growth),
-    ):
-        if value:
-            text = f"{symbol} {compact(value)}"
-            if 0 < growth < value:
-                text += f" (+{compact(growth)} today)"
-            parts.append(text)
-    return " · ".join(parts)
+    return _figures(pop, lambda value, symbol, _noun: f"{symbol} {compact(value)}")
 
 
 def why_words(pop: Popularity) -> str:
     """`142 upvotes · 1.9k stars (+310 today) · 12 comments`: `why` in words a screen reader
     reads as they are meant; empty when nothing is known."""
+    return _figures(
+        pop, lambda value, _symbol, noun: f"{compact(value)} {noun}{'s' * (value != 1)}"
+    )
+
+
+def _figures(pop: Popularity, label) -> str:
+    """Each known count as `label(value, symbol, noun)`, with its growth today, `·`-joined."""
     parts = []
-    for noun, value, growth in (
-        ("upvote", pop.upvotes, pop.upvotes_growth),
-        ("star", pop.stars, pop.stars_growth),
-        ("comment", pop.comments, pop.comments_growth),
+    for symbol, noun, value, growth in (
+        ("▲", "upvote", pop.upvotes, pop.upvotes_growth),
+        ("★", "star", pop.stars, pop.stars_growth),
+        ("💬", "comment", pop.comments, pop.comments_growth),
     ):
         if value:
-            text = f"{compact(value)} {noun}{'s' * (value != 1)}"
+            text = label(value, symbol, noun)
             if 0 < growth < value:
                 text += f" (+{compact(growth)} today)"
             parts.append(text)
