@@ -67,6 +67,8 @@ def main(verbose: bool) -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     # APScheduler logs every job run at INFO: 1,440 digest ticks a day say nothing new.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    # pylatexenc notes each TeX macro it leaves as is at INFO: noise during an import.
+    logging.getLogger("pylatexenc").setLevel(logging.WARNING)
 
 
 @main.command()

@@ -97,13 +97,16 @@ def loop(handlers: Handlers, stdin: IO[str] = sys.stdin, stdout: IO[str] = sys.s
             continue
         if text.lower() in ("quit", "exit"):
             break
-        if text.lower() == "more" and last is not None:
+        if text.lower() == "more":
+            if last is None:
+                stdout.write("Nothing to page through: search first, e.g. `/papers ocr`.\n\n")
+                continue
             page = last.result
             command = Command("search", page.query.text, page.offset + len(page.papers))
         else:
             command = parse(text.removeprefix("/papers").strip())
         reply = handlers.handle(command, who)
-        last = reply if isinstance(reply, Results) else last
+        last = reply if isinstance(reply, Results) else None  # `more` pages the answer just shown
         stdout.write(render(reply) + "\n\n")
         stdout.flush()
 

@@ -257,7 +257,8 @@ class Handlers(ChannelCommands, DigestCommands, PaperActions):
         added = self.store.add_topic(who.team, who.user, topic, cap=MAX_TOPICS)
         if added == "exists":
             return Notice(
-                f"You already follow “{topic}”.", tuple(self.store.topics(who.team, who.user))
+                f"You already follow “{topic}”. Your topics:",
+                tuple(self.store.topics(who.team, who.user)),
             )
         if added == "full":
             raise BadCommand(
