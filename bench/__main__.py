@@ -144,6 +144,7 @@ def table(r: dict) -> list[dict]:
             "what": "shared-out DMs chosen, 100k people (s)",
             "ours": r["digest_ours"]["seconds_shared_dms"],
             "baseline": None,
+            "target": "",
         },
         {
             "what": "running bot memory, all resident (MB)",
