@@ -106,3 +106,15 @@ def seed_papers() -> list[dict]:
 @pytest.fixture
 def settings(tmp_path) -> Settings:
     return Settings(db_path=tmp_path / "papers.db", arxiv_delay=0.0)
+
+
+@pytest.fixture
+def emu():
+    """The project's Slack emulator on loopback: workspace T0001, person U1 (Paris), channel C1
+    with the bot in it. Test files that need other people or channels define their own."""
+    from tests.slack_emulator import SlackEmulator
+
+    with SlackEmulator(bot_token="xoxb-test", app_token="xapp-test", team_id="T0001") as e:
+        e.add_user("U1", tz="Europe/Paris", tz_offset=3600)
+        e.add_channel("C1", member=True)
+        yield e

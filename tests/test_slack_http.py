@@ -19,18 +19,10 @@ from bot.slack.app import build_app
 from bot.slack.client import make_client
 from bot.slack.work import WorkPool
 from tests.bot_process import free_port
-from tests.slack_emulator import SlackEmulator, signed_headers
+from tests.slack_emulator import signed_headers
 
 SECRET = "http-secret"
 TEAM = "T0001"
-
-
-@pytest.fixture
-def emu():
-    with SlackEmulator(bot_token="xoxb-test", app_token="xapp-test", team_id=TEAM) as e:
-        e.add_user("U1", tz="Europe/Paris", tz_offset=3600)
-        e.add_channel("C1", member=True)
-        yield e
 
 
 @pytest.fixture

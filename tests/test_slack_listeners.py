@@ -16,18 +16,10 @@ from bot.config import Settings
 from bot.slack.app import build_app
 from bot.slack.client import make_client
 from bot.slack.work import WorkPool
-from tests.slack_emulator import SlackEmulator, signed_headers
+from tests.slack_emulator import signed_headers
 
 SECRET = "scenario-secret"
 TEAM = "T0001"
-
-
-@pytest.fixture
-def emu():
-    with SlackEmulator(bot_token="xoxb-test", app_token="xapp-test", team_id=TEAM) as e:
-        e.add_user("U1", tz="Europe/Paris", tz_offset=3600)
-        e.add_channel("C1", member=True)
-        yield e
 
 
 def make_app(emu, store, pool=None):

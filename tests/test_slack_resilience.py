@@ -8,18 +8,10 @@ import httpx
 import pytest
 
 from tests.bot_process import SIGNING_SECRET, BotProcess, bot_env, free_port
-from tests.slack_emulator import SlackEmulator, signed_headers
+from tests.slack_emulator import signed_headers
 from tests.test_slack_e2e import _command_body as command_body
 
 TEAM = "T0001"
-
-
-@pytest.fixture
-def emu():
-    with SlackEmulator(bot_token="xoxb-test", app_token="xapp-test", team_id=TEAM) as e:
-        e.add_user("U1", tz="Europe/Paris", tz_offset=3600)
-        e.add_channel("C1", member=True)
-        yield e
 
 
 def cpu_seconds(pid: int) -> float:
