@@ -6,6 +6,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 from pathlib import Path
 
 import httpx
@@ -35,6 +36,26 @@ def bot_env(emu, db: Path, **extra: str) -> dict:
     )
     env.update(extra)
     return env
+
+
+def command_body(emu, text: str, team: str = "T0001") -> tuple[bytes, str]:
+    """A `/papers TEXT` slash command as Slack posts it (form body), and its response_url."""
+    url = emu.new_response_url()
+    form = {
+        "token": "legacy",
+        "team_id": team,
+        "team_domain": team.lower(),
+        "channel_id": "C1",
+        "channel_name": "papers",
+        "user_id": "U1",
+        "user_name": "ann",
+        "command": "/papers",
+        "text": text,
+        "api_app_id": "A0001",
+        "response_url": url,
+        "trigger_id": "1.2.3",
+    }
+    return urllib.parse.urlencode(form).encode(), url
 
 
 def run_digest(emu, db: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:

@@ -622,7 +622,32 @@ class SlackEmulator:
             "channel_id": channel_id,
             "is_ephemeral": bool(message and message.kind == "ephemeral"),
         }
-        payload: dict[str, Any] = {
+        payload = self._block_action(action_id, value, user_id, block_id, container)
+        payload.update(
+            channel={"id": channel_id, "name": channel.name if channel else "directmessage"},
+            state={"values": {}},
+            response_url=response_url or self.new_response_url(),
+        )
+        if message is not None and message.kind == "message":
+            payload["message"] = self._message_json(message)
+        return self._send_envelope("interactive", payload, accepts_response_payload=False)
+
+    def _send_view_action(
+        self, action_id: str, value: str, user_id: str, view_id: str, block_id: str
+    ) -> str:
+        with self._cond:
+            view = dict(self._state.home_views.get(user_id) or {"type": "home", "blocks": []})
+        view.update(id=view_id, team_id=self.team_id, app_id=APP_ID, bot_id=BOT_ID)
+        container = {"type": "view", "view_id": view_id}
+        payload = self._block_action(action_id, value, user_id, block_id, container)
+        payload["view"] = view
+        return self._send_envelope("interactive", payload, accepts_response_payload=False)
+
+    def _block_action(
+        self, action_id: str, value: str, user_id: str, block_id: str, container: dict
+    ) -> dict[str, Any]:
+        """The part of a ``block_actions`` payload every button click has, as Slack sends it."""
+        return {
             "type": "block_actions",
             "user": {
                 "id": user_id,
@@ -637,9 +662,6 @@ class SlackEmulator:
             "team": {"id": self.team_id, "domain": self.team_domain},
             "enterprise": None,
             "is_enterprise_install": False,
-            "channel": {"id": channel_id, "name": channel.name if channel else "directmessage"},
-            "state": {"values": {}},
-            "response_url": response_url or self.new_response_url(),
             "actions": [
                 {
                     "action_id": action_id,
@@ -651,44 +673,6 @@ class SlackEmulator:
                 }
             ],
         }
-        if message is not None and message.kind == "message":
-            payload["message"] = self._message_json(message)
-        return self._send_envelope("interactive", payload, accepts_response_payload=False)
-
-    def _send_view_action(
-        self, action_id: str, value: str, user_id: str, view_id: str, block_id: str
-    ) -> str:
-        with self._cond:
-            view = dict(self._state.home_views.get(user_id) or {"type": "home", "blocks": []})
-        view.update(id=view_id, team_id=self.team_id, app_id=APP_ID, bot_id=BOT_ID)
-        payload: dict[str, Any] = {
-            "type": "block_actions",
-            "user": {
-                "id": user_id,
-                "username": self._user_name(user_id),
-                "name": self._user_name(user_id),
-                "team_id": self.team_id,
-            },
-            "api_app_id": APP_ID,
-            "token": "verification-token",
-            "container": {"type": "view", "view_id": view_id},
-            "trigger_id": self._trigger_id(),
-            "team": {"id": self.team_id, "domain": self.team_domain},
-            "enterprise": None,
-            "is_enterprise_install": False,
-            "view": view,
-            "actions": [
-                {
-                    "action_id": action_id,
-                    "block_id": block_id,
-                    "text": {"type": "plain_text", "text": action_id, "emoji": True},
-                    "value": value,
-                    "type": "button",
-                    "action_ts": f"{time.time():.6f}",
-                }
-            ],
-        }
-        return self._send_envelope("interactive", payload, accepts_response_payload=False)
 
     def send_link_shared(
         self, urls: list[str], channel: str = "C1", user: str = "U1", message_ts: str | None = None

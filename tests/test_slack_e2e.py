@@ -2,12 +2,11 @@
 
 import json
 import time
-import urllib.parse
 
 import httpx
 import pytest
 
-from tests.bot_process import SIGNING_SECRET, BotProcess, bot_env, free_port
+from tests.bot_process import SIGNING_SECRET, BotProcess, bot_env, command_body, free_port
 from tests.conftest import HOSTILE
 from tests.slack_emulator import signed_headers
 
@@ -195,22 +194,7 @@ def http_bot(emu, db, tmp_path):
 
 
 def _command_body(emu, text: str) -> tuple[bytes, str]:
-    url = emu.new_response_url()
-    form = {
-        "token": "legacy",
-        "team_id": TEAM,
-        "team_domain": "papers-test",
-        "channel_id": "C1",
-        "channel_name": "papers",
-        "user_id": "U1",
-        "user_name": "ann",
-        "command": "/papers",
-        "text": text,
-        "api_app_id": "A0001",
-        "response_url": url,
-        "trigger_id": "1.2.3",
-    }
-    return urllib.parse.urlencode(form).encode(), url
+    return command_body(emu, text, TEAM)
 
 
 def test_http_mode_verifies_signatures(emu, http_bot, store):

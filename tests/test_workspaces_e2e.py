@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from bot.slack.oauth import BOT_SCOPES, NOT_INSTALLED
-from tests.bot_process import SIGNING_SECRET, BotProcess, bot_env, free_port
+from tests.bot_process import SIGNING_SECRET, BotProcess, bot_env, command_body, free_port
 from tests.slack_emulator import SlackEmulator, signed_headers
 
 CLIENT_ID = "1111.2222"
@@ -87,22 +87,7 @@ def installations(db) -> list[tuple]:
 
 
 def command(emu, base: str, team: str, text: str) -> tuple[httpx.Response, str]:
-    url = emu.new_response_url()
-    form = {
-        "token": "legacy",
-        "team_id": team,
-        "team_domain": team.lower(),
-        "channel_id": "C1",
-        "channel_name": "papers",
-        "user_id": "U1",
-        "user_name": "ann",
-        "command": "/papers",
-        "text": text,
-        "api_app_id": "A0001",
-        "response_url": url,
-        "trigger_id": "1.2.3",
-    }
-    body = urllib.parse.urlencode(form).encode()
+    body, url = command_body(emu, text, team)
     answer = httpx.post(
         f"{base}/slack/events", content=body, headers=signed_headers(SIGNING_SECRET, body)
     )
