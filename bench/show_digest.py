@@ -9,9 +9,9 @@ import tempfile
 from pathlib import Path
 
 from bot.config import Settings
-from bot.digests import run_digests
+from bot.core.digest_run import run_digests
 from bot.slack.client import make_client
-from bot.slack.delivery import Pacer
+from bot.slack.delivery import Pacer, SlackDeliverer
 from bot.store import Store
 from tests.slack_emulator import SlackEmulator
 from tests.test_delivery import seed_trending
@@ -45,9 +45,9 @@ def main() -> None:
             store.add_topic(TEAM, "U1", topic)
         store.save_person(TEAM, "U1", size=5)
         store.save_channel(TEAM, "CLIVE", size=3)
-        client = make_client(settings)
-        run_digests(settings, store, client, pacer=Pacer(0))
-        run_digests(settings, store, client, users=True, pacer=Pacer(0))
+        slack = SlackDeliverer(make_client(settings), Pacer(0))
+        run_digests(settings, store, slack)
+        run_digests(settings, store, slack, users=True)
         thread = emu.messages("CLIVE")
         print("=== DM ===", as_text(emu.messages("DU1")[0]), sep="\n")
         print("=== thread parent ===", as_text(thread[0]), sep="\n")

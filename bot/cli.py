@@ -1,4 +1,9 @@
-"""The `papers-bot` command line."""
+"""The `papers-bot` command line, and the one composition root.
+
+Each command builds what it needs here (settings, store, Slack clients, the Bolt app, the
+scheduler and its jobs) and hands it in; below this module nothing builds its own. This is
+the only module outside bot/slack that imports the Slack adapter.
+"""
 
 import json
 import logging
@@ -86,12 +91,59 @@ def run(http_mode: bool, port: int) -> None:
         _first_run(settings, store)
         console.loop(Handlers(store, fetch_paper=paper_fetcher(settings, store)))
         return
-    from bot.slack.app import serve
-
     try:
-        serve(settings, store, http_mode=http_mode, port=port)
+        _serve(settings, store, http_mode, port)
     except PapersError as exc:
         raise click.ClickException(str(exc)) from None
+
+
+def _serve(settings, store: Store, http_mode: bool, port: int) -> None:
+    """Slack clients, the app, the scheduler (run by the lease holder) and its jobs, served."""
+    from bot import scheduler
+    from bot.core import similar
+    from bot.core.digest_run import DigestTick
+    from bot.slack import app as slack_app
+    from bot.slack.delivery import Pacer, SlackDeliverer
+
+    client, clients = slack_app.connect(settings, store, http_mode)
+    app = slack_app.build_app(settings, store, client)
+    stop = slack_app.stop_on_signals()
+    # The ingest jobs and the digest tick, run by whichever process holds the store's lease;
+    # what was sent lives in SQLite, not in the scheduler.
+    leader = scheduler.Leader(store, settings.lease_seconds)
+    deliverer = SlackDeliverer(clients, Pacer(settings.post_interval))
+    jobs = scheduler.start(
+        settings,
+        digest_tick=DigestTick(settings, store, deliverer),
+        ingest=lambda sources: _scheduled_ingest(settings, store, sources),
+        leader=leader,
+    )
+    similar.warm_up(store)  # "More like this": common terms' counts, off the Slack threads
+    try:
+        health = slack_app.health(store, leader)
+        slack_app.serve(app, settings, stop, http_mode=http_mode, port=port, health=health)
+    finally:
+        jobs.shutdown(wait=False)
+        leader.release()
+
+
+def _scheduled_ingest(settings, store: Store, sources: tuple[str, ...]) -> None:
+    """One scheduled ingest, its outcome logged; never raises (the next run tries again)."""
+    from bot.ingest import ingest_sources
+
+    try:
+        report = ingest_sources(settings, store, sources=sources)
+    except StoreError as exc:  # a damaged or full store: the one line says what to do
+        log.error("ingest %s stopped: %s", "+".join(sources), exc)
+        return
+    except Exception:  # the traceback goes to the log; the bot goes on serving
+        log.exception("ingest %s failed", "+".join(sources))
+        return
+    for failure in report.failures:
+        log.warning("ingest: %s", failure)
+    for note in report.notes:
+        log.warning("ingest: %s", note)
+    log.info("ingest %s: %s", "+".join(sources), report.summary())
 
 
 def _first_run(settings, store: Store) -> None:
@@ -266,12 +318,8 @@ def search(query: tuple[str, ...], limit: int, as_json: bool) -> None:
 @click.option("--dry-run", is_flag=True, help="Print what would be posted; post nothing.")
 def digest(channel_id: str | None, users: bool, dry_run: bool) -> None:
     """Send today's digests now, to every target that has not had today's yet."""
-    from http.client import HTTPException
-    from urllib.error import URLError
-
-    from slack_sdk.errors import SlackRequestError
-
-    from bot.digests import run_digests
+    from bot.core.digest_preview import PreviewDeliverer
+    from bot.core.digest_run import run_digests
 
     settings = _settings()
     if channel_id and users:
@@ -281,20 +329,21 @@ def digest(channel_id: str | None, users: bool, dry_run: bool) -> None:
             "SLACK_BOT_TOKEN is needed to post digests (--dry-run previews them without Slack)."
         )
     store = _store(settings)
-    client = None
-    if not dry_run:
-        from bot.slack.delivery import make_client
+    if dry_run:
+        deliverer, unreachable = PreviewDeliverer(), ()
+    else:
+        from bot.slack.delivery import UNREACHABLE, Pacer, SlackDeliverer, make_client
         from bot.slack.installations import TeamClients
 
         # Many workspaces: each team's digests go out with its own installation's token.
-        client = TeamClients(settings, store) if settings.oauth else make_client(settings)
+        clients = TeamClients(settings, store) if settings.oauth else make_client(settings)
+        deliverer = SlackDeliverer(clients, Pacer(settings.post_interval))
+        unreachable = UNREACHABLE
     try:
-        report = run_digests(
-            settings, store, client, channel=channel_id, users=users, dry_run=dry_run
-        )
+        report = run_digests(settings, store, deliverer, channel=channel_id, users=users)
     except PapersError as exc:
         raise click.ClickException(str(exc)) from None
-    except (SlackRequestError, URLError, ConnectionError, TimeoutError, HTTPException) as exc:
+    except unreachable as exc:
         # Nothing is lost: what was posted is recorded, the next run resumes the rest.
         raise click.ClickException(
             f"Cannot reach Slack at {settings.slack_api_url} ({exc}); run it again later."
@@ -314,8 +363,9 @@ def digest(channel_id: str | None, users: bool, dry_run: bool) -> None:
 @main.command()
 def doctor() -> None:
     """Check the store, Slack tokens and scopes, channels and sources; one line each."""
-    from bot.doctor import Finding, check_slack, check_sources, check_store
+    from bot.doctor import Finding, check_sources, check_store
     from bot.slack.client import make_client
+    from bot.slack.doctor import check_slack
     from bot.slack.installations import TeamClients
 
     settings = _settings()

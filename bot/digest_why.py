@@ -1,6 +1,7 @@
 """What the next digest would hold, in plain words: `/papers digest why`, `channel status`.
 
-Reads the store only, through the same choices a digest run makes (bot.digests); posts nothing.
+Reads the store only, through the same choices a digest run makes (bot.core.digest_run); posts
+nothing.
 """
 
 from datetime import datetime, timedelta
@@ -8,7 +9,7 @@ from datetime import datetime, timedelta
 from bot.clock import utcnow
 from bot.config import DEFAULT_GRACE_HOURS
 from bot.core import digest as d
-from bot.digests import NewPapers, recent_trending
+from bot.core.digest_run import NewPapers, recent_trending
 
 
 def next_thread(store, ch: d.ChannelSettings, now: datetime | None = None) -> str:
@@ -28,7 +29,7 @@ def next_thread(store, ch: d.ChannelSettings, now: datetime | None = None) -> st
 
 # -- `/papers digest why` ----------------------------------------------------------------------
 
-# What a person's pause means, in plain words (codes from bot.core.digest.PAUSE_PERSON).
+# What a person's pause means, in plain words (bot.core.deliverer.Pause).
 PAUSED_BECAUSE = {
     "user_not_found": "Slack could not find your account",
     "account_inactive": "Slack says your account is deactivated",

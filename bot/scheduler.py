@@ -1,17 +1,19 @@
 """The one scheduler inside `papers-bot run`: ingest jobs and the digest tick (APScheduler 3).
 
-What was sent lives in SQLite (`deliveries`), not here: the digest job is a tick every minute
-that sends whatever is due and not yet done, so a restart at 8:59 or 9:30 simply catches up
-within the grace period. The pitfalls of APScheduler 3 are avoided on purpose: memory job
-store only (nothing pickled), `misfire_grace_time` and `coalesce` set on every job (the
-default grace is 1 s), one instance of each job at a time, and jobs added once per start.
+It schedules the callables it is given (bot/cli.py builds them: bot.core.digest_run.DigestTick
+and an ingest); it imports neither. What was sent lives in SQLite (`deliveries`), not here: the
+digest job is a tick every minute that sends whatever is due and not yet done, so a restart at
+8:59 or 9:30 simply catches up within the grace period. The pitfalls of APScheduler 3 are
+avoided on purpose: memory job store only (nothing pickled), `misfire_grace_time` and `coalesce`
+set on every job (the default grace is 1 s), one instance of each job at a time, and jobs added
+once per start.
 """
 
 import logging
 import sqlite3
 import time
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.memory import MemoryJobStore
@@ -21,6 +23,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.clock import utcnow
+from bot.core.digest_run import owner
 from bot.errors import StoreError
 
 log = logging.getLogger(__name__)
@@ -36,8 +39,6 @@ class Leader:
     """
 
     def __init__(self, store, ttl: float, holder: str | None = None):
-        from bot.digests import owner
-
         self.store = store
         self.ttl = ttl
         self.holder = holder or owner()
@@ -80,79 +81,19 @@ class Leader:
         return guarded
 
 
-class DigestTick:
-    """One tick: channel threads then personal DMs that are due; never raises."""
-
-    def __init__(self, settings, store, client, clock: Callable[[], datetime] = utcnow, pacer=None):
-        self.settings = settings
-        self.store = store
-        self.client = client
-        self.clock = clock
-        self.pacer = pacer
-        self._missed_logged: set[str] = set()
-
-    def __call__(self) -> None:
-        from bot.digests import run_digests
-
-        now = self.clock()
-        for users in (False, True):
-            try:
-                report = run_digests(
-                    self.settings,
-                    self.store,
-                    self.client,
-                    users=users,
-                    now=now,
-                    force=False,
-                    pacer=self.pacer,
-                )
-            except Exception:
-                log.exception("digest tick (%s) failed", "people" if users else "channels")
-                continue
-            for line in report.posted:
-                log.info("digest posted: %s", line)
-            for line in report.failed + report.paused:
-                log.warning("digest: %s", line)
-            for line in report.missed:
-                if line not in self._missed_logged:  # once per process, not every minute
-                    self._missed_logged.add(line)
-                    log.warning("digest missed: %s", line)
-
-
-def _ingest(settings, store, sources: tuple[str, ...]) -> None:
-    from bot.errors import StoreError
-    from bot.ingest import ingest_sources
-
-    try:
-        report = ingest_sources(settings, store, sources=sources)
-    except StoreError as exc:  # a damaged or full store: the one line says what to do
-        log.error("ingest %s stopped: %s", "+".join(sources), exc)
-        return
-    except Exception:
-        log.exception("ingest %s failed", "+".join(sources))
-        return
-    for failure in report.failures:
-        log.warning("ingest: %s", failure)
-    for note in report.notes:
-        log.warning("ingest: %s", note)
-    log.info("ingest %s: %s", "+".join(sources), report.summary())
-
-
 def start(
     settings,
-    store,
-    client,
     *,
-    ingest: bool = True,
-    clock: Callable[[], datetime] = utcnow,
-    pacer=None,
+    digest_tick: Callable[[], None],
+    ingest: Callable[[tuple[str, ...]], None] | None = None,
     leader: Leader | None = None,
 ) -> BackgroundScheduler:
     """Start the scheduler: HF hourly, arXiv after its daily announcement, the digest tick.
 
-    :param client: a WebClient, or a TeamClients (each workspace's own token).
-    :param ingest: False leaves out the ingest jobs (tests).
-    :param clock: what "now" is for the digest tick (tests).
+    :param digest_tick: run every `settings.scheduler_tick` seconds and once at start; it
+        must not raise (bot.core.digest_run.DigestTick).
+    :param ingest: called with `("hf",)` hourly and `("arxiv",)` after arXiv's announcement;
+        it must not raise (bot.cli builds one that logs); None leaves those jobs out (tests).
     :param leader: with a Leader, the jobs run only while it holds the store's lease.
     """
     tick = settings.scheduler_tick
@@ -164,11 +105,11 @@ def start(
         timezone="UTC",
     )
     now = utcnow()
-    if ingest:
+    if ingest is not None:
         scheduler.add_job(
-            only(_ingest),
+            only(ingest),
             IntervalTrigger(hours=1),
-            args=(settings, store, ("hf",)),
+            args=(("hf",),),
             id="ingest-hf",
             name="Hugging Face daily papers, hourly",
             # Soon after start, not during it: the adapter is still connecting to Slack.
@@ -183,14 +124,14 @@ def start(
         # Monday to Friday, reads each day's feed once (feeds are empty on weekends).
         new_york = "America/New_York"
         scheduler.add_job(
-            only(_ingest),
+            only(ingest),
             OrTrigger(
                 [
                     CronTrigger(day_of_week="mon-thu,sun", hour=20, minute=30, timezone=new_york),
                     CronTrigger(day_of_week="mon-fri", hour=1, minute=30, timezone=new_york),
                 ]
             ),
-            args=(settings, store, ("arxiv",)),
+            args=(("arxiv",),),
             id="ingest-arxiv",
             name="arXiv newest papers and announcement feeds, after the daily announcement",
             coalesce=True,
@@ -198,7 +139,7 @@ def start(
             misfire_grace_time=6 * 3600,
         )
     scheduler.add_job(
-        only(DigestTick(settings, store, client, clock, pacer)),
+        only(digest_tick),
         IntervalTrigger(seconds=tick),
         id="digest-tick",
         name="send the digests that are due",

@@ -14,10 +14,11 @@ from bot.config import Settings
 from bot.core.channel_commands import pause_text
 from bot.core.commands import Handlers, Who, parse, trending_list
 from bot.core.digest import Delivery
+from bot.core.digest_preview import PreviewDeliverer
+from bot.core.digest_run import run_digests
 from bot.core.models import IngestReport, Paper, Sighting
-from bot.digests import run_digests
 from bot.errors import ConfigError
-from bot.slack.delivery import Pacer, check_channel, make_client, run_jobs
+from bot.slack.delivery import Pacer, SlackDeliverer, check_channel, make_client, run_jobs
 from bot.sources import files
 from bot.store import Store
 from tests.conftest import SEED
@@ -74,10 +75,10 @@ def slack(emu, tmp_path):
     return settings, make_client(settings)
 
 
-def run(slack, store, **kw):
+def run(slack, store, pacer: Pacer | None = None, **kw):
+    """One digest run through Slack (the emulator), posting with no pause unless `pacer`."""
     settings, client = slack
-    kw.setdefault("pacer", Pacer(0))
-    return run_digests(settings, store, client, **kw)
+    return run_digests(settings, store, SlackDeliverer(client, pacer or Pacer(0)), **kw)
 
 
 def test_thread_structure_then_a_second_run_posts_nothing(emu, slack, store):
@@ -270,13 +271,13 @@ def test_dry_run_needs_no_slack_and_records_nothing(store, tmp_path):
     store.save_channel(TEAM, "CLIVE", size=3)
     store.add_topic(TEAM, "U1", "ocr")
     settings = Settings(db_path=tmp_path / "papers.db")
-    report = run_digests(settings, store, None, dry_run=True)
+    report = run_digests(settings, store, PreviewDeliverer())
     assert report.preview[0].startswith("channel CLIVE: thread “Trending papers · ")
-    people = run_digests(settings, store, None, users=True, dry_run=True)
+    people = run_digests(settings, store, PreviewDeliverer(), users=True)
     assert people.preview[0].startswith("person U1: DM for ")
     assert store.day_states("2000-01-01") == {}
     with pytest.raises(ConfigError, match="SLACK_BOT_TOKEN"):
-        run_digests(settings, store, None)
+        SlackDeliverer(None)
 
 
 def test_check_channel_says_what_to_do(emu, slack):
@@ -333,14 +334,13 @@ def test_a_day_another_live_process_is_sending_is_left_to_it(emu, slack, store):
 
 
 def test_time_zones_are_fetched_a_few_per_run(emu, slack, store, monkeypatch):
-    import bot.digests
+    import bot.core.digest_run
 
-    monkeypatch.setattr(bot.digests, "TZ_PER_RUN", 2)
+    monkeypatch.setattr(bot.core.digest_run, "TZ_PER_RUN", 2)
     for user in ("U1", "U2", "U3"):
         emu.add_user(user)
         store.add_topic(TEAM, user, "ocr")
-    settings, client = slack
-    run_digests(settings, store, client, users=True, force=False, pacer=Pacer(0))
+    run(slack, store, users=True, force=False)
     assert len(emu.calls("users.info")) == 2
-    run_digests(settings, store, client, users=True, force=False, pacer=Pacer(0))
+    run(slack, store, users=True, force=False)
     assert len(emu.calls("users.info")) == 3

@@ -2,7 +2,6 @@
 
 import logging
 import time
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -10,8 +9,9 @@ from apscheduler.jobstores.memory import MemoryJobStore
 
 from bot import config, scheduler
 from bot.config import Settings
+from bot.core.digest_run import DigestTick
 from bot.errors import ConfigError
-from bot.slack.delivery import Pacer, make_client
+from bot.slack.delivery import Pacer, SlackDeliverer, make_client
 from tests.slack_emulator import SlackEmulator
 from tests.test_delivery import TEAM, seed_trending, thread_of
 
@@ -42,9 +42,8 @@ def parts(emu, tmp_path, store, monkeypatch):
 
 def started(parts, store, clock):
     settings, client = parts
-    return scheduler.start(
-        settings, store, client, ingest=False, clock=lambda: clock[0], pacer=Pacer(0)
-    )
+    tick = DigestTick(settings, store, SlackDeliverer(client, Pacer(0)), lambda: clock[0])
+    return scheduler.start(settings, digest_tick=tick)
 
 
 def test_the_digest_fires_at_its_time_and_only_once(parts, store, emu):
@@ -88,11 +87,12 @@ def test_a_restart_catches_up_within_grace_and_skips_older_ones(parts, store, em
 
 def test_jobs_are_set_up_against_apscheduler_pitfalls(parts, store):
     settings, client = parts
-    offline = replace(settings, hf_endpoint="http://127.0.0.1:9")  # the ingest job fails fast
-    sched = scheduler.start(offline, store, client, clock=lambda: BEFORE, pacer=Pacer(0))
+    tick = DigestTick(settings, store, SlackDeliverer(client, Pacer(0)), lambda: BEFORE)
+    sched = scheduler.start(settings, digest_tick=tick, ingest=lambda sources: None)
     try:
         jobs = {job.id: job for job in sched.get_jobs()}
         assert set(jobs) == {"ingest-hf", "ingest-arxiv", "digest-tick"}
+        assert jobs["ingest-hf"].args == (("hf",),) and jobs["ingest-arxiv"].args == (("arxiv",),)
         for job in jobs.values():
             assert job.coalesce is True and job.max_instances == 1
             assert job.misfire_grace_time >= 1

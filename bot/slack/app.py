@@ -10,12 +10,11 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackRequestError
 
-from bot import scheduler
 from bot.config import Settings
-from bot.core import similar
 from bot.core.commands import Handlers
 from bot.errors import ConfigError, StoreError
 from bot.lookup import paper_fetcher
+from bot.scheduler import LEASE, Leader
 from bot.slack.client import check_token, error_code, make_client
 from bot.slack.http import serve_http
 from bot.slack.installations import TeamClients
@@ -68,8 +67,13 @@ def build_app(
     return app
 
 
-def serve(settings: Settings, store: Store, http_mode: bool = False, port: int = 3000) -> None:
-    """Run until SIGINT/SIGTERM: Socket Mode, or HTTP mode with `http_mode`."""
+def connect(settings: Settings, store: Store, http_mode: bool = False):
+    """The Web API client and each workspace's client, the token checked (auth.test).
+
+    Returns `(client, clients)`: the WebClient Bolt answers with, and a TeamClients for the
+    digests (each workspace's own token with OAuth, else that one client). Raises ConfigError
+    with one line when the settings do not fit the mode or Slack rejects the token.
+    """
     if http_mode and not settings.signing_secret:
         raise ConfigError(
             "HTTP mode needs SLACK_SIGNING_SECRET (Basic Information → App Credentials)"
@@ -97,26 +101,38 @@ def serve(settings: Settings, store: Store, http_mode: bool = False, port: int =
         identity = check_token(client)
         clients = TeamClients(settings, store, single=client)
         log.info("Connected to Slack as %s in %s", identity.get("user"), identity.get("team"))
-    app = build_app(settings, store, client)
+    return client, clients
+
+
+def stop_on_signals() -> threading.Event:
+    """An event set by SIGINT or SIGTERM: what `serve` waits for."""
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    # The ingest jobs and the digest tick, run by whichever process holds the store's lease;
-    # what was sent lives in SQLite, not in the scheduler.
-    leader = scheduler.Leader(store, settings.lease_seconds)
-    jobs = scheduler.start(settings, store, clients, leader=leader)
-    similar.warm_up(store)  # "More like this": common terms' counts, off the Slack threads
-    try:
-        if http_mode:
-            serve_http(app, settings.signing_secret, port, stop, health=health(store, leader))
-        else:
-            _serve_socket(app, settings, stop)
-    finally:
-        jobs.shutdown(wait=False)
-        leader.release()
+    return stop
 
 
-def health(store: Store, leader: "scheduler.Leader"):
+def serve(
+    app: App,
+    settings: Settings,
+    stop: threading.Event,
+    *,
+    http_mode: bool = False,
+    port: int = 3000,
+    health=None,
+) -> None:
+    """Serve `app` until `stop` is set: Socket Mode, or HTTP mode with `http_mode`.
+
+    :param health: what `GET /healthz` answers in HTTP mode (`health(store, leader)`).
+    Raises ConfigError when Slack refuses the Socket Mode connection.
+    """
+    if http_mode:
+        serve_http(app, settings.signing_secret, port, stop, health=health)
+    else:
+        _serve_socket(app, settings, stop)
+
+
+def health(store: Store, leader: Leader):
     """What `/healthz` answers: the store readable, and who runs the scheduler.
 
     `{"ok": bool, "store": "ok" | the error, "leader": "host:pid" | null,
@@ -126,7 +142,7 @@ def health(store: Store, leader: "scheduler.Leader"):
     def report() -> dict:
         try:
             store.count()
-            lease = store.lease(scheduler.LEASE)
+            lease = store.lease(LEASE)
             state = "ok"
         except (sqlite3.Error, StoreError, OSError) as exc:  # the answer says what is wrong
             return {"ok": False, "store": f"unreadable: {exc}", "leader": None}

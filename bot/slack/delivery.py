@@ -1,6 +1,7 @@
-"""Posting the daily threads and DMs: recorded as they go, paced, and resumable.
+"""The Slack side of the digests: `SlackDeliverer`, the core's Deliverer (bot.core.deliverer).
 
-A job posts one target's messages (a channel thread, or one person's DM) from delivery rows
+It posts the daily threads and DMs the core planned, recorded as they go, paced, resumable. A
+job posts one target's messages (a channel thread, or one person's DM) from delivery rows
 planned beforehand: the parent's ts is recorded before any reply, each reply right after Slack
 accepts it, so a rerun completes an interrupted thread without repeating anything. Jobs are
 generators that yield before each post; `run_jobs` interleaves them so one slow or dead channel
@@ -13,30 +14,34 @@ again; the client never retries a post blindly (bot.slack.client.SafeConnectionR
 
 Slack errors: rate limits are retried by the client (Retry-After honoured); a message refused
 for its content (`CONTENT_ERRORS`) is replaced once by a minimal rendering and skipped if that
-is refused too, the rest going on; pausing errors (`PAUSE_CHANNEL`, `PAUSE_PERSON`) end the job
-with `paused`; any other error ends it `failed`, logged with its code, its rows left pending
-for the next run.
+is refused too, the rest going on; pausing errors (`CHANNEL_PAUSES`, `PERSON_PAUSES`) end the
+job with `paused` and a core `Pause`; any other error ends it `failed`, logged with its code,
+its rows left pending for the next run.
 """
 
 import heapq
 import logging
 import time
-from collections.abc import Callable, Generator, Iterable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Generator, Iterable, Sequence
+from dataclasses import replace
 from datetime import datetime
+from http.client import HTTPException
+from urllib.error import URLError
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackRequestError
 
 from bot.clock import iso, utcnow
-from bot.core.digest import PAUSE_CHANNEL, PAUSE_PERSON, Delivery
-from bot.core.models import StoredPaper
+from bot.core.deliverer import DmPost, Ledger, Outcome, Pause, Person, ThreadPost
+from bot.core.digest import Delivery
+from bot.errors import ConfigError
 from bot.slack import digest_blocks
 from bot.slack.client import error_code, make_client  # make_client: 429s retried
 
 __all__ = [
-    "Outcome",
+    "UNREACHABLE",
     "Pacer",
+    "SlackDeliverer",
     "check_channel",
     "deliver",
     "dm_job",
@@ -47,6 +52,20 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+# Slack's error codes that pause a channel's thread or a person's DM, as the core's reasons.
+CHANNEL_PAUSES = {
+    "not_in_channel": Pause.NOT_IN_CHANNEL,
+    "channel_not_found": Pause.CHANNEL_NOT_FOUND,
+    "is_archived": Pause.ARCHIVED,
+}
+PERSON_PAUSES = {
+    "user_not_found": Pause.USER_NOT_FOUND,
+    "account_inactive": Pause.ACCOUNT_INACTIVE,
+    "user_disabled": Pause.USER_DISABLED,
+}
+# What a run raises when Slack cannot be reached (the CLI says so in one line).
+UNREACHABLE = (SlackRequestError, URLError, ConnectionError, TimeoutError, HTTPException)
 
 
 def check_channel(client: WebClient, channel_id: str) -> str | None:
@@ -96,19 +115,6 @@ class Pacer:
 
     def posted(self, channel: str) -> None:
         self._last[channel] = self.clock()
-
-
-@dataclass
-class Outcome:
-    """How one target's delivery ended."""
-
-    team: str
-    target: str
-    day: str
-    state: str  # posted | paused | failed
-    posted: int = 0
-    error: str | None = None
-    refused: int = 0  # messages Slack refused even in their minimal rendering: skipped
 
 
 Job = Generator[str, None, Outcome]
@@ -181,12 +187,14 @@ def find_posted(
     return None
 
 
-def _post_once(client, store, row: Delivery, channel: str, payload: dict, thread_ts) -> str:
+def _post_once(
+    client, ledger: Ledger, row: Delivery, channel: str, payload: dict, thread_ts
+) -> str:
     """Post `row`'s message; after a dropped connection, look in Slack before posting again.
 
     The attempt is recorded first, so a process killed mid-call also looks before reposting.
     """
-    store.mark_attempt(row)
+    ledger.attempted(row)
     try:
         return _post(client, channel, payload, thread_ts, row.key)
     except (OSError, SlackRequestError) as exc:
@@ -196,13 +204,13 @@ def _post_once(client, store, row: Delivery, channel: str, payload: dict, thread
     if found:
         log.info("%s: Slack had it (ts %s); not posted again", row.key, found)
         return found
-    store.mark_attempt(row)
+    ledger.attempted(row)
     return _post(client, channel, payload, thread_ts, row.key)
 
 
 def deliver(
     client: WebClient,
-    store,
+    ledger: Ledger,
     row: Delivery,
     channel: str,
     payload: dict,
@@ -222,32 +230,28 @@ def deliver(
         if found:
             return found
     try:
-        return _post_once(client, store, row, channel, payload, thread_ts)
+        return _post_once(client, ledger, row, channel, payload, thread_ts)
     except SlackApiError as exc:
         code = error_code(exc)
         if code not in CONTENT_ERRORS:
             raise
     log.warning("%s: Slack refused the message (%s); posting a minimal one", row.key, code)
     try:
-        ts = _post_once(client, store, row, channel, safe, thread_ts)
+        ts = _post_once(client, ledger, row, channel, safe, thread_ts)
     except SlackApiError as exc:
         again = error_code(exc)
         if again not in CONTENT_ERRORS:
             raise
-        store.mark_refused(row, f"{code}, then {again} for the minimal message", failed=True)
+        ledger.refused(row, f"{code}, then {again} for the minimal message", failed=True)
         log.warning("%s: Slack refused the minimal message too (%s); skipped", row.key, again)
         return None
-    store.mark_refused(row, code, failed=False)
+    ledger.refused(row, code, failed=False)
     return ts
 
 
-def thread_job(
-    client: WebClient,
-    store,
-    rows: list[Delivery],
-    papers: dict[str, StoredPaper],
-) -> Job:
+def thread_job(client: WebClient, ledger: Ledger, post: ThreadPost) -> Job:
     """Post (or finish) one channel's planned thread or its "nothing new" note."""
+    rows, papers = post.rows, post.papers
     first = rows[0]
     team, channel, day = first.team, first.target, first.day
     outcome = Outcome(team, channel, day, "posted")
@@ -262,10 +266,10 @@ def thread_job(
             reason = parent.detail or "nothing qualifies."
             payload = digest_blocks.nothing_new(day, reason)
             ts = deliver(
-                client, store, parent, channel, payload, digest_blocks.safe_nothing_new(day)
+                client, ledger, parent, channel, payload, digest_blocks.safe_nothing_new(day)
             )
             if ts:
-                store.mark_posted(team, channel, day, [""], ts, channel)
+                ledger.posted(parent, [""], ts, channel)
                 outcome.posted += 1
             return outcome
         thread_ts = parent.ts
@@ -273,13 +277,13 @@ def thread_job(
             yield channel
             payload = digest_blocks.thread_parent(day, ordered)
             safe = digest_blocks.safe_parent(day, len(ordered))
-            thread_ts = deliver(client, store, parent, channel, payload, safe)
+            thread_ts = deliver(client, ledger, parent, channel, payload, safe)
             if thread_ts is None:  # no parent, no thread: the replies have nowhere to go
                 for row in replies:
-                    store.mark_refused(row, "the thread's parent was refused", failed=True)
+                    ledger.refused(row, "the thread's parent was refused", failed=True)
                 outcome.refused += 1 + len(replies)
                 return outcome
-            store.mark_posted(team, channel, day, [""], thread_ts, channel)
+            ledger.posted(parent, [""], thread_ts, channel)
             outcome.posted += 1
         for row in replies:
             if row.state != "pending":
@@ -290,75 +294,66 @@ def thread_job(
             yield channel
             payload = digest_blocks.thread_reply(row.position, item)
             safe = digest_blocks.safe_reply(row.position, item)
-            ts = deliver(client, store, row, channel, payload, safe, thread_ts)
+            ts = deliver(client, ledger, row, channel, payload, safe, thread_ts)
             if ts is None:
                 outcome.refused += 1
                 continue
-            store.mark_posted(team, channel, day, [row.paper_id], ts, channel)
+            ledger.posted(row, [row.paper_id], ts, channel)
             outcome.posted += 1
     except SlackApiError as exc:
-        outcome.error = error_code(exc)
-        outcome.state = "paused" if outcome.error in PAUSE_CHANNEL else "failed"
+        code = error_code(exc)
+        pause = CHANNEL_PAUSES.get(code)
+        outcome.state = "failed" if pause is None else "paused"
+        outcome.error = code if pause is None else str(pause)
         log.warning(
             "channel %s (%s): Slack said %s after %d message(s); %s",
             channel,
             team,
-            outcome.error,
+            code,
             outcome.posted,
-            "pausing it" if outcome.state == "paused" else "the next run resumes it",
+            "pausing it" if pause else "the next run resumes it",
         )
     return outcome
 
 
-def dm_job(
-    client: WebClient,
-    store,
-    rows: list[Delivery],
-    papers: dict[str, StoredPaper],
-    more: dict[str, int],
-    dm_channel: str | None,
-) -> Job:
+def dm_job(client: WebClient, ledger: Ledger, post: DmPost) -> Job:
     """Open the person's DM (unless known) and post their digest as one message."""
+    rows, dm_channel = post.rows, post.dm_channel
     first = rows[0]
     team, user, day = first.team, first.target, first.day
     outcome = Outcome(team, user, day, "posted")
     head = next(r for r in rows if r.paper_id == "")
-    groups: dict[str, list[StoredPaper]] = {}
-    also: dict[str, list[str]] = {}
-    for row in rows:
-        if row.kind == "dm-paper" and row.paper_id in papers:
-            topic, *others = (row.detail or "").split("\n")
-            groups.setdefault(topic, []).append(papers[row.paper_id])
-            if others:
-                also[row.paper_id] = others
+    groups, also = post.groups()
     try:
         if not dm_channel:
             dm_channel = client.conversations_open(users=user)["channel"]["id"]
-            store.save_person(team, user, dm_channel=dm_channel)
+            ledger.dm_channel(team, user, dm_channel)
         yield dm_channel
-        payload = digest_blocks.personal(day, list(groups.items()), more, also)
-        safe = digest_blocks.safe_personal(day, list(groups.items()))
-        ts = deliver(client, store, head, dm_channel, payload, safe)
+        payload = digest_blocks.personal(day, groups, post.more, also)
+        safe = digest_blocks.safe_personal(day, groups)
+        ts = deliver(client, ledger, head, dm_channel, payload, safe)
         if ts is None:
             for row in rows:
                 if row is not head:
-                    store.mark_refused(row, "the DM was refused", failed=True)
+                    ledger.refused(row, "the DM was refused", failed=True)
             outcome.refused = 1
             return outcome
-        store.mark_posted(team, user, day, [r.paper_id for r in rows], ts, dm_channel)
+        ledger.posted(head, [r.paper_id for r in rows], ts, dm_channel)
         outcome.posted = 1
     except SlackApiError as exc:
-        outcome.error = error_code(exc)
-        outcome.state = "paused" if outcome.error in PAUSE_PERSON else "failed"
-        if outcome.error == "channel_not_found" and dm_channel:
+        code = error_code(exc)
+        pause = PERSON_PAUSES.get(code)
+        outcome.state = "failed" if pause is None else "paused"
+        outcome.error = code if pause is None else str(pause)
+        if code == "channel_not_found" and dm_channel:
             # A cached DM channel that no longer works: open it afresh next time.
-            store.save_person(team, user, dm_channel=None)
+            ledger.dm_channel(team, user, None)
         log.warning(
             "person %s (%s): Slack said %s; %s",
             user,
             team,
-            outcome.error,
-            "pausing their digest" if outcome.state == "paused" else "the next run retries",
+            code,
+            "pausing their digest" if pause else "the next run retries",
         )
     return outcome
 
@@ -392,3 +387,67 @@ def run_jobs(jobs: Iterable[Job], pacer: Pacer) -> list[Outcome]:
         if following is not None:
             heapq.heappush(heap, (pacer.ready_at(following), n, job, following))
     return outcomes
+
+
+class SlackDeliverer:
+    """The core's Deliverer on Slack: one workspace's WebClient, or each workspace's own.
+
+    :param clients: a WebClient (one workspace), or a TeamClients (bot.slack.installations:
+        each team's posts go out with its own bot token; a team with none has no workspace).
+    :param pacer: one message per channel per interval (`Pacer(settings.post_interval)`).
+    Raises ConfigError when `clients` is None (no token: `--dry-run` previews instead).
+    """
+
+    previews = False
+
+    def __init__(self, clients, pacer: Pacer | None = None):
+        if clients is None:
+            raise ConfigError(
+                "SLACK_BOT_TOKEN is needed to post digests (--dry-run previews them)."
+            )
+        self._team_client = getattr(clients, "for_team", None) or (lambda team: clients)
+        self._clients: dict[str, WebClient | None] = {}
+        self.pacer = pacer or Pacer()
+
+    def client(self, team: str) -> WebClient | None:
+        """`team`'s WebClient, looked up once (a run visits every target of a workspace)."""
+        if team not in self._clients:
+            self._clients[team] = self._team_client(team)
+        return self._clients[team]
+
+    def has_workspace(self, team: str) -> bool:
+        return self.client(team) is not None
+
+    def person(self, team: str, user: str) -> Person | None:
+        """users.info: their time zone, or why they are gone; None when Slack said otherwise."""
+        try:
+            user_info = self.client(team).users_info(user=user)["user"]
+        except SlackApiError as exc:
+            code = error_code(exc)
+            if code in PERSON_PAUSES:
+                return Person(gone=PERSON_PAUSES[code])
+            log.warning("users.info %s: Slack said %s; keeping the stored time zone", user, code)
+            return None
+        if user_info.get("deleted"):
+            return Person(gone=Pause.ACCOUNT_INACTIVE)
+        return Person(tz=user_info.get("tz"))
+
+    def can_post(self, team: str, channel: str) -> str | None:
+        client = self.client(team)
+        if client is None:
+            return f"its workspace {team} has no installation"
+        return check_channel(client, channel)
+
+    def send(self, posts: Sequence[ThreadPost | DmPost], ledger: Ledger) -> list[Outcome]:
+        """Post each one's pending messages, interleaved and paced (`run_jobs`).
+
+        Raises OSError or SlackRequestError when Slack cannot be reached mid-run.
+        """
+        jobs = []
+        for post in posts:
+            client = self.client(post.rows[0].team)
+            if client is None:
+                continue
+            job = thread_job if isinstance(post, ThreadPost) else dm_job
+            jobs.append(job(client, ledger, post))
+        return run_jobs(jobs, self.pacer)

@@ -1,14 +1,17 @@
-"""The daily digests: the one function `papers-bot digest` and the scheduler both run.
+"""The daily digests in domain terms: the one run `papers-bot digest` and the scheduler share.
 
-For each target (a channel's thread, or a person's DM) and local day: plan what it gets and
-record the plan, then post it through `bot.slack.delivery`. A target's day is done when none
-of its rows is pending, so running again posts nothing; a half-posted day resumes.
+For each target (a channel's thread, or a person's DM) and local day: plan what it gets, record
+the plan and claim it (bot.store.digests), then hand it to a `Deliverer` (bot.core.deliverer)
+and record how each ended. A target's day is done when none of its rows is pending, so running
+again posts nothing; a half-posted day resumes. A previewing deliverer (`--dry-run`) is handed
+the same plans, unrecorded: nothing is claimed, checked or written.
 """
 
 import json
 import logging
 import os
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
@@ -16,13 +19,13 @@ from bot.clock import iso, utcnow
 from bot.core import digest as d
 from bot.core import similar, trending
 from bot.core.commands import trending_list
+from bot.core.deliverer import Deliverer, DmPost, Ledger, Outcome, Pause, ThreadPost
 from bot.core.models import StoredPaper
-from bot.errors import ConfigError
 
 log = logging.getLogger(__name__)
 # A claim by a process on another host is taken over once older than this.
 CLAIM_TTL = timedelta(minutes=10)
-# users.info calls per run at most (Slack allows about 100 a minute).
+# Time zones asked of the platform per run at most (Slack allows about 100 users.info a minute).
 TZ_PER_RUN = 50
 
 
@@ -66,37 +69,66 @@ class DigestReport:
 def run_digests(
     settings,
     store,
-    client,
+    deliverer: Deliverer,
     *,
     channel: str | None = None,
     users: bool = False,
-    dry_run: bool = False,
     now: datetime | None = None,
     force: bool = True,
-    pacer=None,
 ) -> DigestReport:
     """Send the day's channel threads (or, with `users`, personal DMs) that are due.
 
     :param channel: only this channel id.
     :param force: today's digest now whatever the hour (the CLI); else only targets whose
         time passed within `settings.digest_grace_hours` (the scheduler's tick).
-    :param dry_run: print what would be posted; post and record nothing; needs no Slack.
-    :param client: a WebClient for the one workspace, or a `TeamClients` (many workspaces:
-        each team's posts go out with its own bot token; a team with none is skipped).
+    :param deliverer: posts them (bot.slack.delivery.SlackDeliverer), or previews them
+        (bot.core.digest_preview.PreviewDeliverer: the report's `preview` lines, nothing
+        recorded).
+    Raises what the deliverer raises when the platform cannot be reached (what was posted
+    before is recorded), StoreError when the store fails.
     """
     now = now or utcnow()
-    report = DigestReport(dry_run=dry_run)
-    if client is None and not dry_run:
-        raise ConfigError("SLACK_BOT_TOKEN is needed to post digests (--dry-run previews them).")
-    run = _Run(settings, store, None if dry_run else client, report, now, force)
-    jobs = run.people() if users else run.channels(channel)
-    if dry_run:
-        return report
-    from bot.slack.delivery import Pacer, run_jobs
-
-    for outcome in run_jobs(jobs, pacer or Pacer(settings.post_interval)):
+    report = DigestReport(dry_run=deliverer.previews)
+    run = _Run(settings, store, deliverer, report, now, force)
+    posts = run.people() if users else run.channels(channel)
+    for outcome in deliverer.send(posts, Ledger(store)):
         run.record(outcome, users)
     return report
+
+
+class DigestTick:
+    """One scheduler tick: channel threads then personal DMs that are due; never raises.
+
+    What was sent lives in the store, so each tick sends whatever is due and not yet done.
+    """
+
+    def __init__(
+        self, settings, store, deliverer: Deliverer, clock: Callable[[], datetime] = utcnow
+    ):
+        self.settings = settings
+        self.store = store
+        self.deliverer = deliverer
+        self.clock = clock
+        self._missed_logged: set[str] = set()
+
+    def __call__(self) -> None:
+        now = self.clock()
+        for users in (False, True):
+            try:
+                report = run_digests(
+                    self.settings, self.store, self.deliverer, users=users, now=now, force=False
+                )
+            except Exception:  # the next tick tries again; the traceback goes to the log
+                log.exception("digest tick (%s) failed", "people" if users else "channels")
+                continue
+            for line in report.posted:
+                log.info("digest posted: %s", line)
+            for line in report.failed + report.paused:
+                log.warning("digest: %s", line)
+            for line in report.missed:
+                if line not in self._missed_logged:  # once per process, not every minute
+                    self._missed_logged.add(line)
+                    log.warning("digest missed: %s", line)
 
 
 def recent_trending(store, now: datetime) -> list[StoredPaper]:
@@ -132,16 +164,15 @@ def _done(pending: int | None) -> bool:
 
 
 class _Run:
-    """One run over the targets; collects jobs for the delivery layer."""
+    """One run over the targets; collects the posts for the deliverer."""
 
-    def __init__(self, settings, store, client, report: DigestReport, now: datetime, force: bool):
+    def __init__(
+        self, settings, store, deliverer: Deliverer, report: DigestReport, now, force: bool
+    ):
         self.settings = settings
         self.store = store
-        self.client = client
-        # Each workspace's own client (one client for all in single-workspace mode), looked up
-        # once per run: a run visits every person and channel of a workspace.
-        self._team_client = getattr(client, "for_team", None) or (lambda team: client)
-        self._clients: dict[str, object] = {}
+        self.deliverer = deliverer
+        self.preview = deliverer.previews
         self.report = report
         self.now = now
         self.force = force
@@ -150,18 +181,6 @@ class _Run:
         self.states = store.day_states(since)
         self._papers: dict[str, StoredPaper | None] = {}
         self.owner = owner()
-
-    def _for_team(self, team: str):
-        if team not in self._clients:
-            self._clients[team] = self._team_client(team)
-        return self._clients[team]
-
-    def client_for(self, team: str, label: str):
-        """The WebClient of `team`, or None (and a skipped line) when it has no installation."""
-        client = self._for_team(team)
-        if client is None:
-            self.report.skipped.append(f"{label}: its workspace {team} has no installation")
-        return client
 
     def papers(self, ids) -> dict[str, StoredPaper]:
         """Stored papers by id, each read once per run (many DMs share papers)."""
@@ -213,9 +232,12 @@ class _Run:
         self.report.skipped.append(f"{label}: being sent by another process ({head.claimed_by})")
         return False
 
+    def _no_workspace(self, team: str) -> bool:
+        return not self.preview and not self.deliverer.has_workspace(team)
+
     # -- channels ----------------------------------------------------------------------------
 
-    def channels(self, only: str | None):
+    def channels(self, only: str | None) -> list[ThreadPost]:
         settings = self.store.channels(enabled=only is None)
         if only:
             settings = [c for c in settings if c.channel == only]
@@ -228,7 +250,7 @@ class _Run:
                     self.report.skipped.append(f"channel {only}: its daily thread is off")
             settings = [c for c in settings if c.enabled]
         ranked: list[StoredPaper] | None = None
-        jobs = []
+        posts = []
         for ch in settings:
             label = f"channel {ch.channel}"
             try:
@@ -238,34 +260,24 @@ class _Run:
                 continue
             if day is None:
                 continue
-            if self.client is not None and self._for_team(ch.team) is None:
+            if self._no_workspace(ch.team):
                 self.report.skipped.append(f"{label}: its workspace {ch.team} has no installation")
                 continue
             if not self._reachable(ch, day, label, explicit=only is not None):
                 continue
             rows = self.store.deliveries(ch.team, ch.channel, day)
+            resuming = bool(rows)
             if not rows:
                 if ranked is None:
                     ranked = recent_trending(self.store, self.now)
-                if self._plan_thread(ch, day, ranked, label) is None:
+                rows = self._plan_thread(ch, day, ranked, label)
+                if rows is None:
                     continue
-                rows = self.store.deliveries(ch.team, ch.channel, day)  # another run's may win
-            elif self.client is None:
-                left = sum(r.state == "pending" for r in rows)
-                self.report.preview.append(
-                    f"{label}: would finish the thread of {day}: {left} left"
-                )
-                self.report.previewed += 1
-                continue
-            if not self._take(rows, label):
+            if not self.preview and not self._take(rows, label):
                 continue
             papers = self.papers([r.paper_id for r in rows if r.kind == "reply"])
-            from bot.slack.delivery import thread_job
-
-            client = self.client_for(ch.team, label)
-            if client is not None:
-                jobs.append(thread_job(client, self.store, rows, papers))
-        return jobs
+            posts.append(ThreadPost(rows, papers, resuming))
+        return posts
 
     def _bad(self, label: str, exc: Exception) -> None:
         """One target with a bad stored setting: skipped and logged, the others go on."""
@@ -276,16 +288,11 @@ class _Run:
         """A paused channel is checked again once a day or when named: invited back, it resumes."""
         if not ch.paused:
             return True
-        if self.client is None or (ch.checked_day == day and not explicit):
+        if self.preview or (ch.checked_day == day and not explicit):
             since = (ch.paused_at or "")[:16].replace("T", " ")
             self.report.paused.append(f"{label}: paused since {since} UTC ({ch.paused})")
             return False
-        from bot.slack.delivery import check_channel
-
-        client = self.client_for(ch.team, label)
-        if client is None:
-            return False
-        problem = check_channel(client, ch.channel)
+        problem = self.deliverer.can_post(ch.team, ch.channel)
         if problem:
             self.store.save_channel(ch.team, ch.channel, checked_day=day)
             self.report.paused.append(f"{label}: paused ({ch.paused}): {problem}")
@@ -295,6 +302,10 @@ class _Run:
         return True
 
     def _plan_thread(self, ch, day: str, ranked: list[StoredPaper], label: str):
+        """The day's rows, recorded and claimed (a preview: only planned); None: nothing to post.
+
+        When another run planned the same day first, its rows (to resume).
+        """
         since = (datetime.fromisoformat(day) - timedelta(days=d.REPOST_DAYS)).date().isoformat()
         choice = d.choose_thread(ranked, ch, self.store.posted_since(ch.team, ch.channel, since))
         if not ranked and self.store.count():
@@ -307,30 +318,30 @@ class _Run:
                 for n, p in enumerate(choice.papers, 1)
             ]
         elif ch.quiet:
-            rows = [d.Delivery(**base, paper_id="", kind="quiet", state="skipped")]
+            rows = [
+                d.Delivery(**base, paper_id="", kind="quiet", state="skipped", detail=choice.reason)
+            ]
         else:
             rows = [d.Delivery(**base, paper_id="", kind="notice", detail=choice.reason)]
-        if self.client is None:
-            self.report.preview += _thread_preview(label, day, choice, ch.quiet)
-            self.report.previewed += bool(choice.papers) or not ch.quiet
-            return None
+        if self.preview:
+            self._papers.update((p.paper.id, p) for p in choice.papers)
+            return rows
         if not self.store.plan(rows, self.owner, self.now):
             log.info("%s: another run planned the thread of %s first; resuming it", label, day)
-            return self.store.deliveries(ch.team, ch.channel, day)
-        if ch.quiet and not choice.papers:
+        elif ch.quiet and not choice.papers:
             self.report.skipped.append(f"{label}: nothing new ({choice.reason}); quiet day")
             return None
-        return rows
+        return self.store.deliveries(ch.team, ch.channel, day)  # as recorded, claimed by us
 
     # -- people ------------------------------------------------------------------------------
 
-    def people(self):
+    def people(self) -> list[DmPost]:
         everyone = self.store.subscribers()
         active = []
         for p in everyone:
             if not p.enabled:
                 continue
-            if p.team == d.CONSOLE_TEAM and self.client is not None:
+            if p.team == d.CONSOLE_TEAM and not self.preview:
                 self.report.skipped.append(
                     f"person {p.user}: topics typed in console mode; no Slack DM for them"
                 )
@@ -338,13 +349,13 @@ class _Run:
             if p.paused:
                 self.report.paused.append(f"person {p.user}: digest paused ({p.paused})")
                 continue
-            if self.client is not None and self._for_team(p.team) is None:
+            if self._no_workspace(p.team):
                 self.report.skipped.append(
                     f"person {p.user}: their workspace {p.team} has no installation"
                 )
                 continue
             active.append(p)
-        if self.client is not None:
+        if not self.preview:
             active = self._refresh_zones(active)
         due = []
         for p in active:
@@ -360,30 +371,28 @@ class _Run:
                 due.append((p, day, self.store.deliveries(p.team, p.user, day) if known else []))
         to_plan = [(p, day) for p, day, rows in due if not rows]
         planned = self._plan_people(to_plan) if to_plan else {}
-        jobs = []
-        from bot.slack.delivery import dm_job
-
+        posts = []
         for p, _day, rows in due:
             fresh = (p.team, p.user) in planned
+            if self.preview:  # only what is planned now is previewed, nothing new is skipped
+                if fresh:
+                    rows = planned[(p.team, p.user)]
+                    posts.append(DmPost(rows, self.papers(_dm_ids(rows)), p.dm_channel))
+                continue
             rows = rows or planned.get((p.team, p.user))
-            if not rows or self.client is None:
+            if not rows:
                 continue
             if all(r.state != "pending" for r in rows):
                 continue
             if not fresh and not self._take(rows, f"person {p.user}"):
                 continue
-            papers = self.papers([r.paper_id for r in rows if r.kind == "dm-paper"])
-            message = next(r for r in rows if r.paper_id == "")
-            more = json.loads(message.detail or "{}")
-            client = self.client_for(p.team, f"person {p.user}")
-            if client is not None:
-                jobs.append(dm_job(client, self.store, rows, papers, more, p.dm_channel))
-        return jobs
+            posts.append(DmPost(rows, self.papers(_dm_ids(rows)), p.dm_channel))
+        return posts
 
     def _refresh_zones(self, people: list[d.PersonSettings]) -> list[d.PersonSettings]:
-        """People with time zones refreshed from Slack, unknown ones first, a few per run.
+        """People with time zones refreshed from the platform, unknown ones first, a few per run.
 
-        users.info allows about 100 calls a minute: a tick refreshes at most TZ_PER_RUN.
+        Slack's users.info allows about 100 calls a minute: a tick refreshes at most TZ_PER_RUN.
         """
         cutoff = iso(self.now - d.TZ_MAX_AGE)
         stale = [p for p in people if not p.tz or not p.tz_checked_at or p.tz_checked_at < cutoff]
@@ -392,41 +401,34 @@ class _Run:
         return [q for p in people if (q := fresh.get((p.team, p.user), p)) is not None]
 
     def _refresh_tz(self, p: d.PersonSettings) -> d.PersonSettings | None:
-        """The person with a fresh time zone from Slack; None (and paused) if Slack lost them."""
-        from slack_sdk.errors import SlackApiError
-
-        from bot.slack.client import error_code
-
-        try:
-            user = self._for_team(p.team).users_info(user=p.user)["user"]
-        except SlackApiError as exc:
-            code = error_code(exc)
-            if code in d.PAUSE_PERSON:
-                return self._pause_person(p, code)
-            log.warning("users.info %s: Slack said %s; keeping time zone %s", p.user, code, p.tz)
-            return p
-        if user.get("deleted"):
-            return self._pause_person(p, "account_inactive")
-        given = user.get("tz")
-        tz = d.valid_zone(given)
-        if given and tz is None:
+        """The person with a fresh time zone; None (and paused) if the platform lost them."""
+        found = self.deliverer.person(p.team, p.user)
+        if found is None:
+            return p  # the platform could not say now: keep what is stored
+        if found.gone is not None:
+            return self._pause_person(p, found.gone)
+        tz = d.valid_zone(found.tz)
+        if found.tz and tz is None:
             log.warning(
                 "users.info %s: unknown time zone %r; their digest uses UTC",
                 p.user,
-                str(given)[:60],
+                str(found.tz)[:60],
             )
         tz = tz or d.valid_zone(p.tz) or "UTC"
         self.store.save_person(p.team, p.user, tz=tz, tz_checked_at=iso(self.now))
         return replace(p, tz=tz, tz_checked_at=iso(self.now))
 
-    def _pause_person(self, p: d.PersonSettings, code: str) -> None:
-        self.store.save_person(p.team, p.user, paused=code)
-        log.warning("person %s (%s): Slack said %s; pausing their digest", p.user, p.team, code)
-        self.report.paused.append(f"person {p.user}: digest paused ({code})")
+    def _pause_person(self, p: d.PersonSettings, reason: Pause) -> None:
+        self.store.save_person(p.team, p.user, paused=str(reason))
+        log.warning("person %s (%s): Slack said %s; pausing their digest", p.user, p.team, reason)
+        self.report.paused.append(f"person {p.user}: digest paused ({reason})")
         return None
 
     def _plan_people(self, to_plan) -> dict[tuple[str, str], list[d.Delivery]]:
-        """Match each distinct topic once against the new papers, then fan out to people."""
+        """Match each distinct topic once against the new papers, then fan out to people.
+
+        Recorded and claimed, except for a preview; those another run planned first are left out.
+        """
         news = NewPapers.gather(self.store, [p for p, _ in to_plan], self.now)
         self._papers.update(news.by_id)
         planned: dict[tuple[str, str], list[d.Delivery]] = {}
@@ -437,7 +439,7 @@ class _Run:
             label = f"person {p.user}"
             if not digest.count:
                 rows = [d.Delivery(**base, paper_id="", kind="none", state="skipped")]
-                if self.client is not None:
+                if not self.preview:
                     self.report.skipped.append(f"{label}: nothing new on their topics")
             else:
                 rows = [d.Delivery(**base, paper_id="", kind="dm", detail=json.dumps(digest.more))]
@@ -454,20 +456,20 @@ class _Run:
                         ((t, pid) for t, ids in digest.groups for pid in ids), 1
                     )
                 ]
-            if self.client is None:
-                self.report.preview += _dm_preview(label, day, digest, news.by_id)
-                self.report.previewed += bool(digest.count)
-                continue
             planned[key] = rows
-        if planned:  # those another run planned first are theirs to send
+        if planned and not self.preview:  # those another run planned first are theirs to send
             mine = self.store.plan_people(planned, self.owner, self.now)
             planned = {key: rows for key, rows in planned.items() if key in mine}
         return planned
 
     # -- outcomes ----------------------------------------------------------------------------
 
-    def record(self, outcome, users: bool) -> None:
+    def record(self, outcome: Outcome, users: bool) -> None:
         label = f"{'person' if users else 'channel'} {outcome.target}"
+        if outcome.state == "previewed":
+            self.report.preview += outcome.lines
+            self.report.previewed += bool(outcome.posted)
+            return
         if outcome.state == "posted":
             what = (
                 ("DM" if outcome.posted else "no DM") if users else f"{outcome.posted} message(s)"
@@ -492,6 +494,10 @@ class _Run:
             f"{label}: Slack said {outcome.error} after {outcome.posted} message(s); "
             "the next run resumes it"
         )
+
+
+def _dm_ids(rows: list[d.Delivery]) -> list[str]:
+    return [r.paper_id for r in rows if r.kind == "dm-paper"]
 
 
 @dataclass
@@ -555,28 +561,3 @@ class NewPapers:
         digest = d.personal_digest(p.topics, self.hits, eligible, size, rank, self.relevance)
         sent = len(matching) - len(eligible) - len(held)
         return PersonChoice(digest, len(matching), sent, len(held))
-
-
-def _thread_preview(label: str, day: str, choice: d.ThreadChoice, quiet: bool) -> list[str]:
-    if not choice.papers:
-        what = "nothing (quiet day)" if quiet else "a short note"
-        return [f"{label}: {what}: no new trending papers: {choice.reason}"]
-    lines = [f"{label}: thread “Trending papers · {d.day_label(day)}” with {len(choice.papers)}:"]
-    for n, p in enumerate(choice.papers, 1):
-        lines.append(f"  {n}. {p.paper.title} [{p.paper.id}]")
-    return lines
-
-
-def _dm_preview(label: str, day: str, digest: d.PersonalDigest, by_id) -> list[str]:
-    if not digest.count:
-        return [f"{label}: no DM (nothing new on their topics)"]
-    lines = [f"{label}: DM for {day} with {digest.count} paper(s):"]
-    for topic, ids in digest.groups:
-        lines.append(f"  {topic}:")
-        for pid in ids:
-            also = digest.also.get(pid)
-            note = f" (also on {', '.join(also)})" if also else ""
-            lines.append(f"    {by_id[pid].paper.title} [{pid}]{note}")
-        if digest.more.get(topic):
-            lines.append(f"    and {digest.more[topic]} more — /papers {topic}")
-    return lines
