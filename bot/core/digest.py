@@ -40,8 +40,6 @@ TOKENIZER = "porter unicode61 remove_diacritics 2"
 # bm25 column weights (title, keywords, abstract, authors, categories), as the store's search uses.
 WEIGHTS = "10.0, 4.0, 1.0, 2.0, 0.0"
 
-PAUSE_CHANNEL = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
-PAUSE_PERSON = frozenset({"user_not_found", "account_inactive", "user_disabled"})
 
 
 @dataclass(frozen=True)
