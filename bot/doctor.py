@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import httpx
 
 from bot.errors import StoreError
+from bot.store.schema import migrations
 
 
 @dataclass(frozen=True)
@@ -27,8 +28,6 @@ class Finding:
 
 
 def check_store(store) -> list[Finding]:
-    from bot.store.schema import migrations
-
     try:
         store.check()
     except StoreError as exc:
