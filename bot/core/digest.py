@@ -41,7 +41,6 @@ TOKENIZER = "porter unicode61 remove_diacritics 2"
 WEIGHTS = "10.0, 4.0, 1.0, 2.0, 0.0"
 
 
-
 @dataclass(frozen=True)
 class ChannelSettings:
     """The daily thread of one channel."""

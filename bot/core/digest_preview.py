@@ -16,7 +16,7 @@ class PreviewDeliverer:
     previews = True
 
     def has_workspace(self, team: str) -> bool:
-        return True
+        return True  # a preview shows every workspace's digests, installed or not
 
     def person(self, team: str, user: str) -> Person | None:
         return None  # never asked: a preview keeps the stored time zone

@@ -233,7 +233,7 @@ class _Run:
         return False
 
     def _no_workspace(self, team: str) -> bool:
-        return not self.preview and not self.deliverer.has_workspace(team)
+        return not self.deliverer.has_workspace(team)
 
     # -- channels ----------------------------------------------------------------------------
 
