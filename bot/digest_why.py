@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from bot.clock import utcnow
 from bot.config import DEFAULT_GRACE_HOURS
 from bot.core import digest as d
+from bot.core.deliverer import Pause
 from bot.core.digest_run import NewPapers, recent_trending
 
 
@@ -29,12 +30,12 @@ def next_thread(store, ch: d.ChannelSettings, now: datetime | None = None) -> st
 
 # -- `/papers digest why` ----------------------------------------------------------------------
 
-# What a person's pause means, in plain words (bot.core.deliverer.Pause).
+# What a person's pause means, in plain words (looked up by the stored reason).
 PAUSED_BECAUSE = {
-    "user_not_found": "Slack could not find your account",
-    "account_inactive": "Slack says your account is deactivated",
-    "user_disabled": "Slack says your account is disabled",
-    "channel_not_found": "Slack could not open a DM with you",
+    Pause.USER_NOT_FOUND: "Slack could not find your account",
+    Pause.ACCOUNT_INACTIVE: "Slack says your account is deactivated",
+    Pause.USER_DISABLED: "Slack says your account is disabled",
+    Pause.CHANNEL_NOT_FOUND: "Slack could not open a DM with you",
 }
 
 

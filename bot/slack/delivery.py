@@ -428,6 +428,11 @@ class SlackDeliverer:
                 return Person(gone=PERSON_PAUSES[code])
             log.warning("users.info %s: Slack said %s; keeping the stored time zone", user, code)
             return None
+        except (KeyError, TypeError) as exc:
+            log.warning(
+                "users.info %s answered without a user (%r); keeping the time zone", user, exc
+            )
+            return None
         if user_info.get("deleted"):
             return Person(gone=Pause.ACCOUNT_INACTIVE)
         return Person(tz=user_info.get("tz"))
