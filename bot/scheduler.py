@@ -23,7 +23,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.clock import utcnow
-from bot.core.digest_run import owner
+from bot.core.claims import owner
 from bot.errors import StoreError
 
 log = logging.getLogger(__name__)

@@ -1,5 +1,6 @@
 """The layers, read from the source with `ast`: only bot/slack (and the composition root,
-bot/cli.py) may import Slack — slack_sdk, slack_bolt or the adapter bot.slack itself."""
+bot/cli.py) may import Slack — slack_sdk, slack_bolt or the adapter bot.slack itself; the
+scheduler imports neither the digests nor the ingest it runs."""
 
 import ast
 from pathlib import Path
@@ -58,3 +59,10 @@ def test_nothing_outside_bot_slack_imports_slack():
             found[relative] = names
     assert found == {}
     assert (BOT / "core" / "digest_run.py").is_file()  # the walk covers the digest run
+
+
+def test_the_scheduler_runs_what_it_is_handed():
+    source = (BOT / "scheduler.py").read_text(encoding="utf-8")
+    names = imported(source)
+    assert [n for n in names if n.startswith(("bot.ingest", "bot.digest", "bot.core.digest"))] == []
+    assert slack_imports(source) == []

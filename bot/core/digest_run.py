@@ -9,8 +9,6 @@ the same plans, unrecorded: nothing is claimed, checked or written.
 
 import json
 import logging
-import os
-import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -18,13 +16,12 @@ from datetime import datetime, timedelta
 from bot.clock import iso, utcnow
 from bot.core import digest as d
 from bot.core import similar, trending
+from bot.core.claims import claimable, owner
 from bot.core.commands import trending_list
 from bot.core.deliverer import Deliverer, DmPost, Ledger, Outcome, Pause, ThreadPost
 from bot.core.models import StoredPaper
 
 log = logging.getLogger(__name__)
-# A claim by a process on another host is taken over once older than this.
-CLAIM_TTL = timedelta(minutes=10)
 # Time zones asked of the platform per run at most (Slack allows about 100 users.info a minute).
 TZ_PER_RUN = 50
 
@@ -136,27 +133,6 @@ def recent_trending(store, now: datetime) -> list[StoredPaper]:
     listed = store.listed_since(d.recent_since(now))
     ranked = trending_list(store, now)[1]
     return [p for p in ranked if d.is_recent(p.paper, listed, now)]
-
-
-def owner() -> str:
-    """This process, as a claim on a delivery: `host:pid`."""
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def claimable(holder: str | None, claimed_at: str | None) -> bool:
-    """Whether a claim may be taken over: none, ours, its process gone, or (another host) stale."""
-    if holder is None or holder == owner():
-        return True
-    host, _, pid = holder.rpartition(":")
-    if host == socket.gethostname() and pid.isdigit():
-        try:
-            os.kill(int(pid), 0)
-        except ProcessLookupError:
-            return True  # crashed or killed: resume its work
-        except PermissionError:
-            pass  # alive, run by another user
-        return False
-    return claimed_at is None or claimed_at < iso(utcnow() - CLAIM_TTL)
 
 
 def _done(pending: int | None) -> bool:
@@ -374,7 +350,7 @@ class _Run:
         posts = []
         for p, _day, rows in due:
             fresh = (p.team, p.user) in planned
-            if self.preview:  # only what is planned now is previewed, nothing new is skipped
+            if self.preview:  # a preview shows the DMs it plans now, not days planned before
                 if fresh:
                     rows = planned[(p.team, p.user)]
                     posts.append(DmPost(rows, self.papers(_dm_ids(rows)), p.dm_channel))
