@@ -1,4 +1,4 @@
-"""Proves tests/slack_emulator.py against the real slack_sdk / slack_bolt clients."""
+"""Proves tests/slack_emulator (the package) against the real slack_sdk / slack_bolt clients."""
 
 from __future__ import annotations
 
