@@ -43,8 +43,3 @@ def test_the_hf_ai_summary_is_shown_when_there_is_one():
     text = reply["blocks"][0]["text"]["text"]
     assert "21 Mar 2025" in text and "142 upvotes" in text and "A fast layout detector" in text
     assert "142 upvotes" in reply["text"]
-
-
-def test_dates_that_are_not_dates_are_left_out():
-    assert b.date_words("2025-03-21") == "21 Mar 2025"
-    assert b.date_words(None) == "" and b.date_words("soon") == ""

@@ -30,6 +30,7 @@ from slack_sdk.errors import SlackApiError, SlackRequestError
 
 from bot.clock import iso, utcnow
 from bot.core.digest import PAUSE_CHANNEL, PAUSE_PERSON, Delivery
+from bot.core.labels import INVITE
 from bot.core.models import StoredPaper
 from bot.slack import digest_blocks
 from bot.slack.client import error_code, make_client  # make_client: 429s retried
@@ -59,15 +60,14 @@ def check_channel(client: WebClient, channel_id: str) -> str | None:
         code = error_code(exc)
         if code == "channel_not_found":
             return (
-                "I cannot see this channel (a private channel I am not in?): "
-                "type `/invite @papers-bot` in it."
+                f"I cannot see this channel (a private channel I am not in?): type {INVITE} in it."
             )
         return f"I could not check this channel (Slack said `{code}`)."
     name = f"#{info['name']}" if info.get("name") else "this channel"
     if info.get("is_archived"):
         return f"{name} is archived: nothing can be posted there until it is unarchived."
     if not info.get("is_member", True):
-        return f"I'm not in {name} yet: type `/invite @papers-bot` in the channel."
+        return f"I'm not in {name} yet: type {INVITE} in the channel."
     return None
 
 

@@ -4,10 +4,8 @@ Each returns a message payload (`blocks` and fallback `text`). Everything that c
 or a person is mrkdwn-escaped; sections stay under 3,000 characters and messages under 50 blocks.
 """
 
-from datetime import date
-
 from bot.core import trending
-from bot.core.digest import day_label
+from bot.core.labels import date_words, day_label, trending_title
 from bot.core.models import StoredPaper
 from bot.slack.blocks import (
     MAX_BLOCKS,
@@ -45,15 +43,6 @@ def sections(lines: list[str], room: int) -> list[dict]:
     return [section(text) for text in packed[:room]]
 
 
-def date_words(published: str | None) -> str:
-    """`2025-03-21` → `21 Mar 2025`; empty when unknown or not a date."""
-    try:
-        d = date.fromisoformat((published or "")[:10])
-    except ValueError:
-        return ""
-    return f"{d.day} {d:%b %Y}"
-
-
 def summary(paper) -> str:
     """Hugging Face's one-line `ai_summary` when there is one, else the abstract's first
     sentence, at most SUMMARY characters."""
@@ -73,7 +62,7 @@ def list_line(number: int, item: StoredPaper) -> str:
 
 def thread_parent(day: str, papers: list[StoredPaper]) -> dict:
     """The parent: a header with the date and the papers as a numbered compact list."""
-    title = f"Trending papers · {day_label(day)}"
+    title = trending_title(day)
     blocks = [header(title)]
     blocks += sections([list_line(n, p) for n, p in enumerate(papers, 1)], MAX_BLOCKS - 2)
     blocks.append(context("One reply per paper in the thread: abstract and links."))
@@ -196,7 +185,7 @@ def safe_reply(number: int, item: StoredPaper) -> dict:
 
 
 def safe_parent(day: str, count: int) -> dict:
-    return _safe(f"Trending papers · {day_label(day)}: {count} papers, one per reply below.")
+    return _safe(f"{trending_title(day)}: {count} papers, one per reply below.")
 
 
 def safe_nothing_new(day: str) -> dict:
