@@ -343,3 +343,11 @@ def test_a_long_notice_is_split_between_lines_within_block_kit_limits():
     assert len(huge_notice["blocks"]) == blocks.MAX_BLOCKS
     # "Many:" and 48 lines of 2,902 characters, one a section; then what was left out.
     assert huge_notice["blocks"][-1]["text"]["text"] == "… and 31 more lines."
+
+
+def test_pack_lines_fills_each_text_to_3000_then_says_what_is_left():
+    lines = ["a" * 2000, "b" * 999, "c", "d"]
+    assert blocks.pack_lines(lines, 1) == (["a" * 2000 + "\n" + "b" * 999], 2)
+    assert blocks.pack_lines(lines, 2) == (["a" * 2000 + "\n" + "b" * 999, "c\nd"], 0)
+    assert blocks.pack_lines(["x" * 3500], 1) == (["x" * 2999 + "…"], 0)
+    assert blocks.pack_lines(lines, 0) == ([], 4)

@@ -156,23 +156,25 @@ def notice(reply: Notice) -> dict:
         return message([section(escape(reply.text))], reply.text)
     lines = [f"• {item}" for item in reply.items]
     text = "\n".join([reply.text, *lines])
-    return message([plain_section(chunk) for chunk in _chunks([reply.text, *lines])], text)
+    chunks, left = pack_lines([reply.text, *lines], MAX_BLOCKS - 1)
+    if left:
+        chunks.append(f"… and {left} more lines.")
+    return message([plain_section(chunk) for chunk in chunks], text)
 
 
-def _chunks(lines: list[str]) -> list[str]:
-    """Lines packed into at most MAX_BLOCKS texts of at most MAX_SECTION characters each,
-    split between lines; what does not fit ends in a line saying how many were left out."""
-    chunks: list[str] = []
+def pack_lines(lines: list[str], room: int) -> tuple[list[str], int]:
+    """Lines packed into at most `room` texts of at most MAX_SECTION characters each, split
+    between lines (a longer line is clipped); and how many lines, from the end, did not fit."""
+    packed: list[str] = []
     for number, line in enumerate(lines):
         line = clip(line, MAX_SECTION)
-        if chunks and len(chunks[-1]) + 1 + len(line) <= MAX_SECTION:
-            chunks[-1] += "\n" + line
-        elif len(chunks) < MAX_BLOCKS - 1:
-            chunks.append(line)
+        if packed and len(packed[-1]) + 1 + len(line) <= MAX_SECTION:
+            packed[-1] += "\n" + line
+        elif len(packed) < room:
+            packed.append(line)
         else:
-            chunks.append(f"… and {len(lines) - number} more lines.")
-            break
-    return chunks
+            return packed, len(lines) - number
+    return packed, 0
 
 
 def usage(reply: Usage) -> dict:

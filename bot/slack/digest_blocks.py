@@ -9,7 +9,6 @@ from bot.core.labels import date_words, day_label, trending_title
 from bot.core.models import StoredPaper
 from bot.slack.blocks import (
     MAX_BLOCKS,
-    MAX_SECTION,
     authors_line,
     clip,
     context,
@@ -17,6 +16,7 @@ from bot.slack.blocks import (
     link,
     links_line,
     message,
+    pack_lines,
     section,
 )
 from bot.slack.buttons import paper_actions
@@ -33,14 +33,7 @@ def header(text: str) -> dict:
 
 def sections(lines: list[str], room: int) -> list[dict]:
     """Lines packed into as few sections as fit 3,000 characters each, at most `room` of them."""
-    packed: list[str] = []
-    for line in lines:
-        line = clip(line, MAX_SECTION)
-        if packed and len(packed[-1]) + 1 + len(line) <= MAX_SECTION:
-            packed[-1] += "\n" + line
-        else:
-            packed.append(line)
-    return [section(text) for text in packed[:room]]
+    return [section(text) for text in pack_lines(lines, room)[0]]
 
 
 def summary(paper) -> str:
