@@ -15,7 +15,9 @@ What it emulates
   (``invalid_auth``, ``not_allowed_token_type``, ``not_in_channel``, ``channel_not_found``,
   ``is_archived``, ``thread_not_found``, ``no_text``, ``invalid_blocks``,
   ``message_not_found``, ``user_not_found``, ``unknown_method``). Both form-encoded and JSON
-  bodies are accepted.
+  bodies are accepted. Blocks (of messages, Home tabs and unfurls) are ``invalid_blocks``
+  unless slack_sdk's Block Kit models read each back as it is: known types and keys, Slack's
+  text limits (``web_api.check_blocks``).
 * **Socket Mode**: a WebSocket server (the ``websockets`` library, on a second port) that
   sends ``hello`` on connect, pushes ``slash_commands`` / ``interactive`` / ``events_api``
   envelopes to the most recent connection and records the client's acks with their latency.
@@ -51,7 +53,7 @@ TLS, Slack's authorize page (tests call the redirect URL themselves), token expi
 rotated-out token keeps working), per-workspace channels and users (every workspace sees the
 same ones), real channel membership, history of messages not posted through it,
 rate limits other than injected ones, file uploads, modals (``views.open``/``views.update``),
-message formatting or block validation beyond a list of at most 50 blocks, retries of
+message formatting, block rules slack_sdk's models do not check, retries of
 unacknowledged envelopes, Events API over HTTP (use ``signed_headers`` to sign such requests
 yourself), and enterprise grid.
 

@@ -10,6 +10,9 @@ import uuid
 from dataclasses import replace
 from typing import Any
 
+from slack_sdk.errors import SlackObjectFormationError
+from slack_sdk.models.blocks import Block
+
 from tests.slack_emulator.http_server import decode_params, truthy
 from tests.slack_emulator.records import (
     APP_ID,
@@ -163,8 +166,8 @@ class WebApi:
     @staticmethod
     def _content(params: dict[str, Any], *, required: bool = True) -> tuple[str | None, Any]:
         text, blocks = params.get("text"), params.get("blocks")
-        if blocks is not None and (not isinstance(blocks, list) or len(blocks) > MAX_BLOCKS):
-            raise SlackError("invalid_blocks")
+        if blocks is not None:
+            check_blocks(blocks, MAX_BLOCKS)
         if required and not text and not blocks:
             raise SlackError("no_text")
         if text and len(text) > MAX_TEXT:
@@ -350,9 +353,7 @@ class WebApi:
         view = params.get("view")
         if not params.get("user_id") or not isinstance(view, dict):
             raise SlackError("invalid_arguments")
-        blocks = view.get("blocks", [])
-        if not isinstance(blocks, list) or len(blocks) > MAX_VIEW_BLOCKS:
-            raise SlackError("invalid_blocks")
+        check_blocks(view.get("blocks", []), MAX_VIEW_BLOCKS)
         self._state.home_views[params["user_id"]] = view
         view_id = f"V{uuid.uuid4().hex[:10].upper()}"
         return {
@@ -378,8 +379,8 @@ class WebApi:
             raise SlackError("invalid_unfurls_format")
         for card in unfurls.values():
             blocks = card.get("blocks") if isinstance(card, dict) else None
-            if blocks is not None and (not isinstance(blocks, list) or len(blocks) > MAX_BLOCKS):
-                raise SlackError("invalid_blocks")
+            if blocks is not None:
+                check_blocks(blocks, MAX_BLOCKS)
         self._state.unfurls.append({"channel": channel, "ts": ts, "unfurls": unfurls})
         return {}
 
@@ -426,3 +427,18 @@ class WebApi:
             self._state.files.append(record)
             shared.append({"id": item["id"], "name": upload["name"], "title": record["title"]})
         return {"files": shared}
+
+
+def check_blocks(blocks: Any, limit: int) -> None:
+    """Slack's ``invalid_blocks`` for anything but a list of at most `limit` blocks that
+    slack_sdk's Block Kit models read back as they are (known types and keys, text limits)."""
+    if not isinstance(blocks, list) or len(blocks) > limit:
+        raise SlackError("invalid_blocks")
+    for block in blocks:
+        model = Block.parse(block) if isinstance(block, dict) else None
+        try:
+            ok = model is not None and model.to_dict() == block
+        except SlackObjectFormationError:
+            ok = False
+        if not ok:
+            raise SlackError("invalid_blocks")
