@@ -8,6 +8,7 @@ from typing import IO
 
 from bot.core import trending
 from bot.core.commands import Command, Handlers, Notice, Reply, Results, Trending, Usage, Who, parse
+from bot.core.labels import authors_line
 from bot.core.models import StoredPaper
 from bot.core.paper_actions import BibTeX, SavedList, Similar
 
@@ -15,15 +16,9 @@ PROMPT = "papers> "
 WIDTH = 100
 
 
-def _authors(names: tuple[str, ...], shown: int = 3) -> str:
-    if len(names) <= shown:
-        return ", ".join(names)
-    return ", ".join(names[:shown]) + " et al."
-
-
 def paper_lines(number: int, item: StoredPaper) -> list[str]:
     p = item.paper
-    lines = [f"{number}. {p.title}", f"   {_authors(p.authors)} · {p.published or 'undated'}"]
+    lines = [f"{number}. {p.title}", f"   {authors_line(p.authors)} · {p.published or 'undated'}"]
     why = trending.why(item.popularity)
     if why:
         lines.append(f"   {why}")

@@ -1,4 +1,4 @@
-"""Digests without Slack: due times, topic matching, thread choice, DM grouping, Block Kit."""
+"""Digests without Slack: due times, topic matching, thread choice, DM grouping."""
 
 from datetime import UTC, datetime
 
@@ -6,7 +6,6 @@ import pytest
 
 from bot.core import digest as d
 from bot.core.models import Paper, Popularity, StoredPaper
-from bot.slack import digest_blocks as blocks
 from tests.conftest import HOSTILE
 
 
@@ -134,87 +133,3 @@ def test_fan_out():
     people = {"U1": ["a", "b"], "U2": ["b"], "U3": ["zzz"]}
     out = d.fan_out(people, {"a": ["1"], "b": ["2", "1"]})
     assert out == {"U1": {"1", "2"}, "U2": {"1", "2"}, "U3": set()}
-
-
-# -- Block Kit ------------------------------------------------------------------------------
-
-NASTY = StoredPaper(
-    Paper(
-        "2601.09999",
-        title="<script> & <b>bold</b> " + "very long title " * 40,
-        abstract="A & B <c> " + "word " * 400,
-        authors=tuple(f"Author <{i}> & co" for i in range(30)),
-        categories=("cs.CV", "cs.LG"),
-        published="2026-11-27",
-        code_url="https://github.com/x/y",
-        hf_url="https://huggingface.co/papers/2601.09999",
-    ),
-    Popularity(upvotes=142, stars=1900, stars_growth=310),
-)
-
-
-def _texts(payload: dict) -> list[str]:
-    out = []
-    for block in payload["blocks"]:
-        if "text" in block:
-            out.append(block["text"]["text"])
-        for element in block.get("elements", []):
-            text = element["text"]  # a context's mrkdwn, or a button's plain_text label
-            out.append(text if isinstance(text, str) else text["text"])
-    return out
-
-
-def _within_limits(payload: dict) -> None:
-    assert payload["text"], "fallback text on every message"
-    assert len(payload["blocks"]) <= 50
-    for block in payload["blocks"]:
-        if block["type"] == "header":
-            assert len(block["text"]["text"]) <= 150
-        if block["type"] == "section":
-            assert len(block["text"]["text"]) <= 3000
-
-
-def test_thread_parent_is_numbered_linked_and_within_limits():
-    payload = blocks.thread_parent("2026-11-27", [NASTY] * 20)
-    _within_limits(payload)
-    assert payload["blocks"][0]["text"]["text"] == "Trending papers · Fri 27 Nov 2026"
-    body = "\n".join(_texts(payload))
-    assert "1. <https://arxiv.org/abs/2601.09999|&lt;script&gt; &amp; &lt;b&gt;" in body
-    assert "20. <https://arxiv.org/abs/2601.09999|" in body
-    assert "<script>" not in body and "142 upvotes · 1.9k stars (+310 today)" in body
-
-
-def test_thread_reply_holds_everything_escaped():
-    payload = blocks.thread_reply(3, NASTY)
-    _within_limits(payload)
-    body = "\n".join(_texts(payload))
-    assert "*3. <https://arxiv.org/abs/2601.09999|" in body
-    assert (
-        "Author &lt;0&gt; &amp; co, Author &lt;1&gt; &amp; co, Author &lt;2&gt; &amp; co et al."
-        in body
-    )
-    assert "27 Nov 2026 · cs.CV cs.LG" in body
-    excerpt = payload["blocks"][1]["text"]["text"]
-    assert excerpt.startswith("A &amp; B &lt;c&gt;") and excerpt.endswith("word…")
-    assert len(excerpt) <= 520
-    assert "<https://arxiv.org/pdf/2601.09999|PDF>" in body
-    assert "<https://github.com/x/y|Code ★ 1.9k>" in body
-    assert "<https://huggingface.co/papers/2601.09999|HF page>" in body
-
-
-def test_personal_dm_grouped_with_more_and_escaped_topics():
-    payload = blocks.personal("2026-11-28", [("a<b", [NASTY] * 10)], {"a<b": 7, "other": 3})
-    _within_limits(payload)
-    body = "\n".join(_texts(payload))
-    assert "*a&lt;b*" in body
-    assert "and 7 more — `/papers a&lt;b`" in body
-    assert "*other*: 3 more — `/papers other`" in body
-    assert "10 new papers" in payload["text"]
-
-
-def test_nothing_new_note():
-    payload = blocks.nothing_new("2026-11-28", "no papers are stored yet.")
-    _within_limits(payload)
-    assert (
-        payload["text"] == "No new trending papers for Sat 28 Nov 2026: no papers are stored yet."
-    )

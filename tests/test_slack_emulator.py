@@ -1,4 +1,4 @@
-"""Proves tests/slack_emulator.py against the real slack_sdk / slack_bolt clients."""
+"""Proves tests/slack_emulator (the package) against the real slack_sdk / slack_bolt clients."""
 
 from __future__ import annotations
 
@@ -94,6 +94,45 @@ def test_post_message_thread_and_update(emu: SlackEmulator, client: WebClient) -
     assert error_of(lambda: client.chat_postMessage(channel="C1", blocks=too_many)) == (
         "invalid_blocks"
     )
+
+
+@pytest.mark.parametrize(
+    "block",
+    [
+        {"type": "section", "text": {"type": "mrkdwn", "text": "x" * 3001}},
+        {"type": "sektion", "text": {"type": "mrkdwn", "text": "x"}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": "x"}, "txt": "a typo"},
+        {"type": "header", "text": {"type": "plain_text", "text": "h" * 151}},
+        {
+            "type": "actions",
+            "elements": [
+                {
+                    "type": "button",
+                    "action_id": "a",
+                    "text": {"type": "plain_text", "text": "L" * 76},
+                    "value": "v",
+                }
+            ],
+        },
+        "not a block",
+    ],
+)
+def test_blocks_slack_would_refuse_are_invalid_blocks(
+    emu: SlackEmulator, client: WebClient, block
+) -> None:
+    blocks = [{"type": "divider"}, block]
+    assert error_of(lambda: client.chat_postMessage(channel="C1", text="x", blocks=blocks)) == (
+        "invalid_blocks"
+    )
+    view = {"type": "home", "blocks": blocks}
+    assert error_of(lambda: client.views_publish(user_id="U1", view=view)) == "invalid_blocks"
+    unfurls = {"https://arxiv.org/abs/1": {"blocks": blocks}}
+    assert error_of(lambda: client.chat_unfurl(channel="C1", ts="1.2", unfurls=unfurls)) == (
+        "invalid_blocks"
+    )
+    assert emu.messages() == [] and emu.home_view("U1") is None and emu.unfurls() == []
+    fine = [{"type": "divider"}, {"type": "section", "text": {"type": "mrkdwn", "text": "ok"}}]
+    assert client.chat_postMessage(channel="C1", text="x", blocks=fine)["ok"]
 
 
 @pytest.mark.filterwarnings("ignore:The top-level `text` argument is missing")

@@ -98,7 +98,8 @@ def test_forged_button_payloads_get_one_line_and_no_traceback(emu, seeded, caplo
     with caplog.at_level(logging.INFO):
         posted = answer(emu, click(app, emu, value, **forged))
     assert "That button has expired" in posted["text"]
-    assert len(posted["blocks"]) == 1
+    warning = {"type": "section", "text": {"type": "mrkdwn", "text": f":warning: {posted['text']}"}}
+    assert posted["blocks"] == [warning]
     refused = [r for r in caplog.records if "Refused a More results click" in r.getMessage()]
     assert len(refused) == 1 and refused[0].levelno == logging.WARNING
     assert not [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR]

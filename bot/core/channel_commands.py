@@ -5,14 +5,15 @@ its reply types). Times are in the typer's time zone (`Who.tz`, from Slack); UTC
 """
 
 from bot.core import digest as d
+from bot.core.labels import INVITE
 from bot.errors import BadCommand
 
 CHANNEL_VERBS = ("on", "off", "status", "topics", "size", "quiet")
 REASONS = {
-    "not_in_channel": "I am not a member of this channel: type `/invite @papers-bot` here",
+    "not_in_channel": f"I am not a member of this channel: type {INVITE} here",
     "channel_not_found": (
         "Slack cannot find this channel for me (a private channel I am not in?): "
-        "type `/invite @papers-bot` here"
+        f"type {INVITE} here"
     ),
     "is_archived": "this channel is archived: unarchive it",
 }

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, available_timezones
 
 from bot.core import query as q
 from bot.core import text
+from bot.core.labels import day_label as day_label  # callers say d.day_label
 from bot.core.models import StoredPaper
 from bot.errors import BadQuery
 
@@ -187,12 +188,6 @@ def missed_day(at: str, tz: str | None, now: datetime, grace_hours: float) -> st
     day = local_day(tz, now)
     due = due_at(day, at, tz)
     return day if now > due + timedelta(hours=grace_hours) else None
-
-
-def day_label(day: str) -> str:
-    """`2026-11-28` → `Sat 28 Nov 2026`."""
-    d = date.fromisoformat(day)
-    return f"{d:%a} {d.day} {d:%b %Y}"
 
 
 # -- recent papers ------------------------------------------------------------------------

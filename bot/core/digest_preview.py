@@ -6,8 +6,8 @@ exactly as for Slack, and this deliverer turns each plan into lines of the run's
 
 from collections.abc import Sequence
 
-from bot.core import digest as d
 from bot.core.deliverer import DmPost, Ledger, Outcome, Person, ThreadPost
+from bot.core.labels import trending_title
 
 
 class PreviewDeliverer:
@@ -48,7 +48,7 @@ def thread_preview(post: ThreadPost) -> Outcome:
         outcome.posted = int(head.kind == "notice")
         return outcome
     replies = [r for r in post.rows if r.kind == "reply"]
-    title = f"Trending papers · {d.day_label(head.day)}"
+    title = trending_title(head.day)
     outcome.lines = [f"{label}: thread “{title}” with {len(replies)}:"]
     for row in replies:
         paper = post.papers[row.paper_id].paper

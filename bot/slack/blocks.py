@@ -9,9 +9,8 @@ What a person typed (their topics) is shown back in `plain_text`, verbatim and i
 """
 
 import json
-from datetime import date
 
-from bot.core import trending
+from bot.core import labels, trending
 from bot.core.commands import Notice, Reply, Results, Trending, Usage
 from bot.core.models import StoredPaper
 from bot.slack.buttons import SHARE_TRENDING, button, paper_actions
@@ -45,12 +44,9 @@ def link(url: str, label: str) -> str:
     return f"<{escape(url).replace('|', '%7C')}|{escape(label)}>"
 
 
-def authors_line(names: tuple[str, ...], shown: int = 3) -> str:
-    if not names:
-        return "Unknown authors"
-    if len(names) <= shown:
-        return ", ".join(names)
-    return ", ".join(names[:shown]) + " et al."
+def authors_line(names: tuple[str, ...]) -> str:
+    """The authors as a card shows them (`A, B, C et al.`), "Unknown authors" for none."""
+    return labels.authors_line(names) or "Unknown authors"
 
 
 def links_line(item: StoredPaper) -> str:
@@ -65,17 +61,23 @@ def links_line(item: StoredPaper) -> str:
     return " · ".join(parts)
 
 
-def paper_text(item: StoredPaper, number: int | None = None) -> str:
-    """One paper as a section's mrkdwn: linked title, authors and date, why it trends, links."""
+def paper_text(
+    item: StoredPaper, number: int | None = None, *, limit: int = 300, links: bool = True
+) -> str:
+    """One paper as a section's mrkdwn: linked title, authors and date, why it trends, links.
+
+    :param limit: characters of the title and of the authors line, each.
+    """
     p = item.paper
     prefix = f"{number}. " if number else ""
-    title = prefix + link(p.abs_url, clip(p.title, 300))
-    meta = escape(clip(authors_line(p.authors), 300)) + f" · {p.published or 'undated'}"
+    title = prefix + link(p.abs_url, clip(p.title, limit))
+    meta = escape(clip(authors_line(p.authors), limit)) + f" · {p.published or 'undated'}"
     why = trending.why(item.popularity)
     lines = [f"*{title}*", meta]
     if why:
         lines.append(why)
-    lines.append(links_line(item))
+    if links:
+        lines.append(links_line(item))
     return clip("\n".join(lines), MAX_SECTION)
 
 
@@ -132,10 +134,8 @@ def results(reply: Results) -> dict:
 def trending_list(reply: Trending, shared_by: str | None = None) -> dict:
     """Today's trending list, privately with a "Share to channel" button; `shared_by` (a
     user id, checked by the caller) makes the copy posted in the channel, without it."""
-    day = date.fromisoformat(reply.day).strftime("%a %-d %b %Y")
-    blocks = [
-        {"type": "header", "text": {"type": "plain_text", "text": f"Trending papers · {day}"}}
-    ]
+    title = labels.trending_title(reply.day)
+    blocks = [{"type": "header", "text": {"type": "plain_text", "text": title}}]
     if reply.note:
         blocks.append(context(escape(reply.note)))
     for n, item in enumerate(reply.papers, 1):
@@ -146,7 +146,7 @@ def trending_list(reply: Trending, shared_by: str | None = None) -> dict:
     elif reply.papers:
         share = button(SHARE_TRENDING, reply.day, style="primary")
         blocks.append({"type": "actions", "elements": [share]})
-    return message(blocks, f"Trending papers · {day}")
+    return message(blocks, title)
 
 
 def notice(reply: Notice) -> dict:
@@ -156,23 +156,25 @@ def notice(reply: Notice) -> dict:
         return message([section(escape(reply.text))], reply.text)
     lines = [f"• {item}" for item in reply.items]
     text = "\n".join([reply.text, *lines])
-    return message([plain_section(chunk) for chunk in _chunks([reply.text, *lines])], text)
+    chunks, left = pack_lines([reply.text, *lines], MAX_BLOCKS - 1)
+    if left:
+        chunks.append(f"… and {left} more lines.")
+    return message([plain_section(chunk) for chunk in chunks], text)
 
 
-def _chunks(lines: list[str]) -> list[str]:
-    """Lines packed into at most MAX_BLOCKS texts of at most MAX_SECTION characters each,
-    split between lines; what does not fit ends in a line saying how many were left out."""
-    chunks: list[str] = []
+def pack_lines(lines: list[str], room: int) -> tuple[list[str], int]:
+    """Lines packed into at most `room` texts of at most MAX_SECTION characters each, split
+    between lines (a longer line is clipped); and how many lines, from the end, did not fit."""
+    packed: list[str] = []
     for number, line in enumerate(lines):
         line = clip(line, MAX_SECTION)
-        if chunks and len(chunks[-1]) + 1 + len(line) <= MAX_SECTION:
-            chunks[-1] += "\n" + line
-        elif len(chunks) < MAX_BLOCKS - 1:
-            chunks.append(line)
+        if packed and len(packed[-1]) + 1 + len(line) <= MAX_SECTION:
+            packed[-1] += "\n" + line
+        elif len(packed) < room:
+            packed.append(line)
         else:
-            chunks.append(f"… and {len(lines) - number} more lines.")
-            break
-    return chunks
+            return packed, len(lines) - number
+    return packed, 0
 
 
 def usage(reply: Usage) -> dict:

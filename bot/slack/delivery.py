@@ -34,6 +34,7 @@ from slack_sdk.errors import SlackApiError, SlackRequestError
 from bot.clock import iso, utcnow
 from bot.core.deliverer import DmPost, Ledger, Outcome, Pause, Person, ThreadPost
 from bot.core.digest import Delivery
+from bot.core.labels import INVITE
 from bot.errors import ConfigError
 from bot.slack import digest_blocks
 from bot.slack.client import error_code, make_client  # make_client: 429s retried
@@ -78,15 +79,14 @@ def check_channel(client: WebClient, channel_id: str) -> str | None:
         code = error_code(exc)
         if code == "channel_not_found":
             return (
-                "I cannot see this channel (a private channel I am not in?): "
-                "type `/invite @papers-bot` in it."
+                f"I cannot see this channel (a private channel I am not in?): type {INVITE} in it."
             )
         return f"I could not check this channel (Slack said `{code}`)."
     name = f"#{info['name']}" if info.get("name") else "this channel"
     if info.get("is_archived"):
         return f"{name} is archived: nothing can be posted there until it is unarchived."
     if not info.get("is_member", True):
-        return f"I'm not in {name} yet: type `/invite @papers-bot` in the channel."
+        return f"I'm not in {name} yet: type {INVITE} in the channel."
     return None
 
 

@@ -4,14 +4,11 @@ Each returns a message payload (`blocks` and fallback `text`). Everything that c
 or a person is mrkdwn-escaped; sections stay under 3,000 characters and messages under 50 blocks.
 """
 
-from datetime import date
-
 from bot.core import trending
-from bot.core.digest import day_label
+from bot.core.labels import date_words, day_label, trending_title
 from bot.core.models import StoredPaper
 from bot.slack.blocks import (
     MAX_BLOCKS,
-    MAX_SECTION,
     authors_line,
     clip,
     context,
@@ -19,6 +16,7 @@ from bot.slack.blocks import (
     link,
     links_line,
     message,
+    pack_lines,
     section,
 )
 from bot.slack.buttons import paper_actions
@@ -35,23 +33,7 @@ def header(text: str) -> dict:
 
 def sections(lines: list[str], room: int) -> list[dict]:
     """Lines packed into as few sections as fit 3,000 characters each, at most `room` of them."""
-    packed: list[str] = []
-    for line in lines:
-        line = clip(line, MAX_SECTION)
-        if packed and len(packed[-1]) + 1 + len(line) <= MAX_SECTION:
-            packed[-1] += "\n" + line
-        else:
-            packed.append(line)
-    return [section(text) for text in packed[:room]]
-
-
-def date_words(published: str | None) -> str:
-    """`2025-03-21` → `21 Mar 2025`; empty when unknown or not a date."""
-    try:
-        d = date.fromisoformat((published or "")[:10])
-    except ValueError:
-        return ""
-    return f"{d.day} {d:%b %Y}"
+    return [section(text) for text in pack_lines(lines, room)[0]]
 
 
 def summary(paper) -> str:
@@ -73,7 +55,7 @@ def list_line(number: int, item: StoredPaper) -> str:
 
 def thread_parent(day: str, papers: list[StoredPaper]) -> dict:
     """The parent: a header with the date and the papers as a numbered compact list."""
-    title = f"Trending papers · {day_label(day)}"
+    title = trending_title(day)
     blocks = [header(title)]
     blocks += sections([list_line(n, p) for n, p in enumerate(papers, 1)], MAX_BLOCKS - 2)
     blocks.append(context("One reply per paper in the thread: abstract and links."))
@@ -196,7 +178,7 @@ def safe_reply(number: int, item: StoredPaper) -> dict:
 
 
 def safe_parent(day: str, count: int) -> dict:
-    return _safe(f"Trending papers · {day_label(day)}: {count} papers, one per reply below.")
+    return _safe(f"{trending_title(day)}: {count} papers, one per reply below.")
 
 
 def safe_nothing_new(day: str) -> dict:

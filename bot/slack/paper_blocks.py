@@ -1,9 +1,7 @@
 """Block Kit for what people do with papers: the saved list, BibTeX, More like this, link
 previews (unfurl cards) and the Home tab. Pure functions, Slack's limits kept."""
 
-from datetime import date
-
-from bot.core import trending
+from bot.core import labels
 from bot.core.commands import Reply
 from bot.core.models import StoredPaper
 from bot.core.paper_actions import BibTeX, SavedList, Similar
@@ -103,14 +101,6 @@ def unfurl_card(item: StoredPaper) -> dict:
     return {"blocks": blocks}
 
 
-def _paper_line(item: StoredPaper) -> str:
-    p = item.paper
-    line = f"*{b.link(p.abs_url, b.clip(p.title, 200))}*\n"
-    line += b.escape(b.clip(b.authors_line(p.authors), 200)) + f" · {p.published or 'undated'}"
-    why = trending.why(item.popularity)
-    return line + (f"\n{why}" if why else "")
-
-
 def _with_button(text: str, element: dict) -> dict:
     block = b.section(text)
     block["accessory"] = element
@@ -153,15 +143,17 @@ def home_view(
     if not saved:
         blocks.append(b.context("None yet: click Save on any paper."))
     for item in saved[:HOME_SAVED]:
-        blocks.append(_with_button(_paper_line(item), button(UNSAVE, item.paper.id)))
+        blocks.append(
+            _with_button(b.paper_text(item, limit=200, links=False), button(UNSAVE, item.paper.id))
+        )
     if saved_total > min(len(saved), HOME_SAVED):
         more = saved_total - min(len(saved), HOME_SAVED)
         blocks.append(b.context(f"and {more} more — `/papers saved` lists them all."))
     if trending_papers:
-        label = date.fromisoformat(trending_day).strftime("%a %-d %b") if trending_day else ""
+        label = labels.day_label(trending_day, year=False) if trending_day else ""
         blocks += [{"type": "divider"}, b.section(f"*Trending today* · {label}".rstrip(" ·"))]
         for item in trending_papers[:HOME_TRENDING]:
             saved_now = item.paper.id in saved_ids
             element = button(UNSAVE if saved_now else SAVE, item.paper.id)
-            blocks.append(_with_button(_paper_line(item), element))
+            blocks.append(_with_button(b.paper_text(item, limit=200, links=False), element))
     return {"type": "home", "blocks": blocks[:MAX_VIEW_BLOCKS]}
