@@ -15,8 +15,8 @@ from datetime import datetime, timedelta
 from bot.clock import iso, utcnow
 from bot.core import digest as d
 from bot.core import similar, trending
-from bot.core.commands import trending_list
 from bot.core.models import StoredPaper
+from bot.core.trending import trending_list
 from bot.errors import ConfigError
 
 log = logging.getLogger(__name__)

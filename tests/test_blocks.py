@@ -9,8 +9,8 @@ import re
 import pytest
 
 from bot.core import query
-from bot.core.commands import Notice, Results, Trending, Usage
 from bot.core.models import Paper, Popularity, StoredPaper
+from bot.core.replies import Notice, Results, Trending, Usage
 from bot.core.search import SearchResult
 from bot.slack import blocks, digest_blocks
 

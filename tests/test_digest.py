@@ -130,12 +130,6 @@ def test_personal_digest_with_less_room_than_topics_serves_the_best_topics():
     assert digest.more == {"a": 2}
 
 
-def test_fan_out():
-    people = {"U1": ["a", "b"], "U2": ["b"], "U3": ["zzz"]}
-    out = d.fan_out(people, {"a": ["1"], "b": ["2", "1"]})
-    assert out == {"U1": {"1", "2"}, "U2": {"1", "2"}, "U3": set()}
-
-
 # -- Block Kit ------------------------------------------------------------------------------
 
 NASTY = StoredPaper(

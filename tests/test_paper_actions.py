@@ -6,9 +6,9 @@ import pytest
 
 from bot.core import bibtex as bib
 from bot.core import similar
-from bot.core.commands import Command, Handlers, Notice, Usage, Who
+from bot.core.commands import Command, Handlers, Who
 from bot.core.models import Paper, StoredPaper
-from bot.core.paper_actions import BibTeX, SavedList, Similar
+from bot.core.replies import BibTeX, Notice, SavedList, Similar, Usage
 from bot.errors import BadCommand, PaperNotFound
 from bot.store import Store
 from tests.conftest import NOW

@@ -1,12 +1,11 @@
 """Digests without Slack: when a target is due, which papers a channel thread gets, topic matching.
 
-Topics are search queries. Matching runs each distinct topic once against a small in-memory
-FTS5 index of just the new papers, then fans the hits out to the people who hold the topic:
-100,000 people rarely hold more than a few thousand distinct topics.
+Topics are search queries. Matching runs each distinct topic once against an index of just
+the new papers (bot.store.matching), and each person's digest is then chosen from the hits of
+their topics: 100,000 people rarely hold more than a few thousand distinct topics.
 """
 
 import logging
-import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -14,9 +13,9 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo, available_timezones
 
 from bot.core import query as q
-from bot.core import text
 from bot.core.models import StoredPaper
 from bot.errors import BadQuery
+from bot.store.matching import PaperIndex
 
 log = logging.getLogger(__name__)
 
@@ -36,9 +35,6 @@ NONE_RECENT = (
 DM_MAX = 10
 # A person's time zone from Slack is refreshed when older than this.
 TZ_MAX_AGE = timedelta(days=7)
-TOKENIZER = "porter unicode61 remove_diacritics 2"
-# bm25 column weights (title, keywords, abstract, authors, categories), as the store's search uses.
-WEIGHTS = "10.0, 4.0, 1.0, 2.0, 0.0"
 
 PAUSE_CHANNEL = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
 PAUSE_PERSON = frozenset({"user_not_found", "account_inactive", "user_disabled"})
@@ -225,60 +221,34 @@ def match_topics(
 ) -> dict[str, list[str]]:
     """Each topic → ids of the papers it matches; each distinct topic runs once.
 
-    One in-memory FTS5 index of just these papers, one query per distinct topic: people who
-    share a topic share its query. Hits keep the order the papers were given in (callers pass
-    them best first), which is also the cheapest order for FTS5 to return. A topic is parsed
-    as a search (`cat:cs.RO manipulation`, `author:"Yann LeCun"`, `-word`: bot.core.query) and
-    the papers are indexed as the store indexes them. Topics with nothing searchable match
-    nothing.
+    One index of just these papers (bot.store.matching), one query per distinct topic: people
+    who share a topic share its query. Hits keep the order the papers were given in (callers
+    pass them best first). A topic is parsed as a search (`cat:cs.RO manipulation`,
+    `author:"Yann LeCun"`, `-word`: bot.core.query); topics with nothing searchable, or that
+    the index cannot run, match nothing.
 
     :param relevance: if given, filled with (topic, paper id) → how well the paper matches
         the topic (bm25 with the search's column weights, higher is better; no unit).
     """
     papers = list(papers)
     ids = [s.paper.id for s in papers]
-    conn = sqlite3.connect(":memory:")
-    try:
-        # The columns and text of the store's papers_fts, so a topic means what its search means.
-        conn.execute(
-            "CREATE VIRTUAL TABLE p USING fts5(title, keywords, abstract, authors, categories, "
-            f"content='', tokenize='{TOKENIZER}')"
-        )
-        conn.executemany(
-            "INSERT INTO p (rowid, title, keywords, abstract, authors, categories) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    n,
-                    text.index_text(s.paper.title),
-                    text.index_text(", ".join(s.paper.keywords)),
-                    text.index_text(s.paper.abstract),
-                    text.index_text(", ".join(s.paper.authors)),
-                    text.category_text(" ".join(s.paper.categories)),
-                )
-                for n, s in enumerate(papers)
-            ],
-        )
-        hits: dict[str, list[str]] = {}
-        for topic in dict.fromkeys(topics):
-            try:
-                match = q.to_fts(q.parse(topic))
-                if relevance is None:
-                    sql = "SELECT rowid, 0 FROM p WHERE p MATCH ? ORDER BY rowid"
-                else:
-                    sql = f"SELECT rowid, -bm25(p, {WEIGHTS}) FROM p WHERE p MATCH ? ORDER BY rowid"
-                found = conn.execute(sql, [match]).fetchall()
-                hits[topic] = [ids[n] for n, _ in found]
-                if relevance is not None:
-                    relevance.update(((topic, ids[n]), score) for n, score in found)
-            except BadQuery:
-                hits[topic] = []
-            except sqlite3.OperationalError as exc:  # one bad topic never stops the others
-                log.warning("topic %r: FTS5 could not run it (%s); it matches nothing", topic, exc)
-                hits[topic] = []
-        return hits
-    finally:
-        conn.close()
+    hits: dict[str, list[str]] = {}
+    searches: list[tuple[str, q.Query]] = []
+    for topic in dict.fromkeys(topics):
+        try:
+            searches.append((topic, _topic_query(topic)))
+        except BadQuery:
+            hits[topic] = []
+    with PaperIndex([s.paper for s in papers]) as index:
+        for topic, found in index.hits(searches, scores=relevance is not None):
+            hits[topic] = [ids[n] for n, _ in found]
+            if relevance is not None:
+                relevance.update(((topic, ids[n]), score) for n, score in found)
+    return hits
+
+
+# Topics come back every day: parsed once per process (a BadQuery is not kept).
+_topic_query = lru_cache(maxsize=50_000)(q.parse)
 
 
 # -- the channel thread -------------------------------------------------------------------
@@ -406,12 +376,3 @@ def personal_digest(
         pid: [t for t in matched[pid] if t != home[pid]] for pid in chosen if len(matched[pid]) > 1
     }
     return digest
-
-
-def fan_out(holders: dict[str, list[str]], hits: dict[str, list[str]]) -> dict[str, set[str]]:
-    """Person → ids matching any of their topics; `holders` maps each person to their topics."""
-    empty: tuple = ()
-    return {
-        person: set().union(*(hits.get(topic, empty) for topic in topics))
-        for person, topics in holders.items()
-    }

@@ -122,9 +122,8 @@ def more_like_this(store: Store, item: StoredPaper, limit: int = 5) -> list[Stor
     chosen = query_terms(terms)
     if not chosen:
         return []
-    # Words are runs of letters and digits: quoting them is all FTS5 needs.
-    match = " OR ".join(f'"{terms.words[stem]}"' for stem in chosen)
-    rows = store.similar(match, exclude_id=item.paper.id, window=MATCH_BUDGET, pool=POOL)
+    words = [terms.words[stem] for stem in chosen]
+    rows = store.similar(words, exclude_id=item.paper.id, window=MATCH_BUDGET, pool=POOL)
     if not rows:
         return []
     top = max(bm for _, bm in rows) or 1.0

@@ -12,8 +12,8 @@ import json
 from datetime import date
 
 from bot.core import trending
-from bot.core.commands import Notice, Reply, Results, Trending, Usage
 from bot.core.models import StoredPaper
+from bot.core.replies import Notice, Reply, Results, Trending, Usage
 from bot.slack.buttons import SHARE_TRENDING, button, paper_actions
 
 MAX_BLOCKS = 50

@@ -4,9 +4,8 @@ previews (unfurl cards) and the Home tab. Pure functions, Slack's limits kept.""
 from datetime import date
 
 from bot.core import trending
-from bot.core.commands import Reply
 from bot.core.models import StoredPaper
-from bot.core.paper_actions import BibTeX, SavedList, Similar
+from bot.core.replies import BibTeX, Reply, SavedList, Similar
 from bot.slack import blocks as b
 from bot.slack.buttons import (
     DIGEST,

@@ -1,0 +1,129 @@
+"""The modules of bot/ import one another without circles, and without late imports to hide one.
+
+Every `import` of a bot module counts, at the top of a file or inside a function: a circle
+held together by an import inside a function is still a circle. Read with `ast`, not run.
+"""
+
+import ast
+import importlib
+from pathlib import Path
+
+import pytest
+
+BOT = Path(__file__).resolve().parent.parent / "bot"
+# Layers whose modules import only at the top: the core and the store have no start-up cost
+# to defer, so a late import there would only hide a circle.
+TOP_LEVEL_ONLY = ("bot.core", "bot.store")
+
+
+def modules(root: Path) -> dict[str, Path]:
+    """Dotted module name → file, for every .py file under the package `root`."""
+    found = {}
+    for path in root.rglob("*.py"):
+        parts = path.relative_to(root.parent).with_suffix("").parts
+        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        found[name] = path
+    return found
+
+
+def _imported(node: ast.AST, known: dict[str, Path], package: str) -> list[str]:
+    """The known modules an import statement names (`from a import b` may name module a.b)."""
+    if isinstance(node, ast.Import):
+        names = [alias.name for alias in node.names]
+    elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+        names = [
+            f"{node.module}.{alias.name}" if f"{node.module}.{alias.name}" in known else node.module
+            for alias in node.names
+        ]
+    else:
+        return []
+    out = []
+    for name in names:
+        while name and name not in known:  # `import bot.x.y` of a name inside a module
+            name = name.rpartition(".")[0]
+        if name.split(".")[0] == package:
+            out.append(name)
+    return list(dict.fromkeys(out))
+
+
+def import_graph(root: Path) -> tuple[dict[str, set[str]], list[tuple[str, int, str]]]:
+    """(module → the package's modules it imports anywhere, [(module, line, target)] of the
+    imports made inside a function)."""
+    known = modules(root)
+    graph: dict[str, set[str]] = {name: set() for name in known}
+    late: list[tuple[str, int, str]] = []
+    for name, path in known.items():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for func in ast.walk(tree):
+            if isinstance(func, ast.FunctionDef | ast.AsyncFunctionDef):
+                for node in ast.walk(func):
+                    late += [(name, node.lineno, t) for t in _imported(node, known, root.name)]
+        for node in ast.walk(tree):
+            graph[name].update(_imported(node, known, root.name))
+        graph[name].discard(name)
+    return graph, late
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected groups of more than one module (Tarjan), each sorted."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in sorted(graph.get(v, ())):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            group = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                group.append(w)
+                if w == v:
+                    break
+            if len(group) > 1:
+                found.append(sorted(group))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return found
+
+
+def test_the_checker_finds_a_circle_hidden_in_a_function(tmp_path):
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "a.py").write_text("from pkg.b import two\n\ndef one():\n    return two()\n")
+    (pkg / "b.py").write_text("def two():\n    from pkg import a\n\n    return a\n")
+    (pkg / "c.py").write_text("import pkg.a\n")
+    graph, late = import_graph(pkg)
+    assert graph == {"pkg": set(), "pkg.a": {"pkg.b"}, "pkg.b": {"pkg.a"}, "pkg.c": {"pkg.a"}}
+    assert cycles(graph) == [["pkg.a", "pkg.b"]]
+    assert late == [("pkg.b", 2, "pkg.a")]
+
+
+def test_no_circles_among_bot_modules():
+    graph, _ = import_graph(BOT)
+    assert len(graph) > 50 and graph["bot.core.commands"]  # it read the real package
+    assert cycles(graph) == []
+
+
+def test_core_and_store_import_only_at_the_top():
+    _, late = import_graph(BOT)
+    inside = [f"{m}:{line} imports {t}" for m, line, t in late if m.startswith(TOP_LEVEL_ONLY)]
+    assert inside == []
+
+
+@pytest.mark.parametrize("name", sorted(modules(BOT)))
+def test_every_module_imports(name):
+    importlib.import_module(name)
