@@ -14,15 +14,21 @@ from zoneinfo import ZoneInfo, available_timezones
 
 from bot.core import query as q
 from bot.core.models import StoredPaper
+
+# The digest's records, defined apart so the store can map rows to them without importing this
+# module (which imports the store's matching); named here too, as the digest code uses them.
+from bot.core.targets import DEFAULT_AT as DEFAULT_AT
+from bot.core.targets import DEFAULT_SIZE as DEFAULT_SIZE
+from bot.core.targets import ChannelSettings as ChannelSettings
+from bot.core.targets import Delivery as Delivery
+from bot.core.targets import PersonSettings as PersonSettings
 from bot.errors import BadQuery
 from bot.store.matching import PaperIndex
 
 log = logging.getLogger(__name__)
 
-DEFAULT_AT = "09:00"
 # The team of people who typed their topics in console mode: theirs are never sent to Slack.
 CONSOLE_TEAM = "local"
-DEFAULT_SIZE = 10
 MIN_SIZE, MAX_SIZE = 3, 20
 PERSON_MAX_SIZE = 30
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -38,78 +44,6 @@ TZ_MAX_AGE = timedelta(days=7)
 
 PAUSE_CHANNEL = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
 PAUSE_PERSON = frozenset({"user_not_found", "account_inactive", "user_disabled"})
-
-
-@dataclass(frozen=True)
-class ChannelSettings:
-    """The daily thread of one channel."""
-
-    team: str
-    channel: str
-    enabled: bool = True
-    at: str = DEFAULT_AT
-    tz: str = "UTC"
-    topics: tuple[str, ...] = ()
-    size: int = DEFAULT_SIZE
-    quiet: bool = False
-    paused: str | None = None  # the Slack error code that paused it
-    paused_at: str | None = None
-    checked_day: str | None = None  # the day a paused channel was last checked again
-
-
-@dataclass(frozen=True)
-class PersonSettings:
-    """One person's daily DM."""
-
-    team: str
-    user: str
-    enabled: bool = True
-    at: str = DEFAULT_AT
-    tz: str | None = None
-    tz_checked_at: str | None = None
-    dm_channel: str | None = None
-    paused: str | None = None
-    last_run_at: str | None = None
-    topics: tuple[str, ...] = ()
-    cadence: str = "daily"  # daily | weekly
-    weekday: int = 0  # a weekly digest's day, 0 = Monday
-    size: int = DEFAULT_SIZE  # the most papers one DM holds
-
-    def digest_day(self, day: str) -> bool:
-        """Whether the local `day` (YYYY-MM-DD) is one this person gets a digest on."""
-        return self.cadence != "weekly" or date.fromisoformat(day).weekday() == self.weekday
-
-    def since(self, now: datetime) -> datetime:
-        """Papers first stored from when count as new: the last digest, else a day (a week)."""
-        if self.last_run_at:
-            return datetime.fromisoformat(self.last_run_at)
-        return now - timedelta(days=7 if self.cadence == "weekly" else 1)
-
-
-@dataclass(frozen=True)
-class Delivery:
-    """One planned or posted item: paper '' is the thread parent, the DM, or a day marker."""
-
-    team: str
-    target: str
-    day: str
-    paper_id: str
-    kind: str  # parent | reply | notice | quiet | dm | dm-paper | none
-    position: int = 0
-    detail: str | None = None  # a DM paper's topic, a note's reason, a DM's "more" counts
-    channel: str | None = None
-    ts: str | None = None
-    state: str = "pending"  # pending | posted | skipped | failed (Slack refused it twice)
-    posted_at: str | None = None
-    claimed_by: str | None = None  # host:pid of the process sending it (on the '' row)
-    claimed_at: str | None = None
-    attempted_at: str | None = None  # last sent to Slack; pending + set: it may be there
-    error: str | None = None  # why Slack refused its message (msg_too_long, invalid_blocks...)
-
-    @property
-    def key(self) -> str:
-        """This row's delivery id, carried in the message's metadata: team/target/day/paper."""
-        return f"{self.team}/{self.target}/{self.day}/{self.paper_id}"
 
 
 # -- time ---------------------------------------------------------------------------------

@@ -61,7 +61,8 @@ def clean(raw: str) -> str:
     """Normalised text (`text.normalize`) without control characters, squeezed, at most
     MAX_CHARS long."""
     raw = text.normalize(raw)
-    raw = "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in raw)
+    if not raw.isprintable():  # printable text holds no control (C*) character: skip the walk
+        raw = "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in raw)
     return " ".join(raw.split())[:MAX_CHARS]
 
 

@@ -4,7 +4,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from bot.clock import iso, utcnow
-from bot.core.digest import ChannelSettings, Delivery, PersonSettings
+from bot.core.targets import ChannelSettings, Delivery, PersonSettings
 from bot.store.rows import SELECT_PAPER, stored_of
 from bot.store.topics import immediate
 
