@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from bot.clock import utcnow
 from bot.config import DEFAULT_GRACE_HOURS
 from bot.core import digest as d
+from bot.core.pauses import person_pause
 from bot.digests import NewPapers, recent_trending
 
 
@@ -28,14 +29,6 @@ def next_thread(store, ch: d.ChannelSettings, now: datetime | None = None) -> st
 
 # -- `/papers digest why` ----------------------------------------------------------------------
 
-# What a person's pause means, in plain words (codes from bot.core.digest.PAUSE_PERSON).
-PAUSED_BECAUSE = {
-    "user_not_found": "Slack could not find your account",
-    "account_inactive": "Slack says your account is deactivated",
-    "user_disabled": "Slack says your account is disabled",
-    "channel_not_found": "Slack could not open a DM with you",
-}
-
 
 def next_digest(
     store, p: d.PersonSettings, now: datetime, grace_hours: float = DEFAULT_GRACE_HOURS
@@ -45,7 +38,7 @@ def next_digest(
     A digest whose time passed today is "due now" only within `grace_hours` (what the
     scheduler still catches up, PAPERS_DIGEST_GRACE_HOURS); after that the next day counts.
     """
-    tz = d.valid_zone(p.tz) or "UTC"
+    tz = d.zone_name(p.tz)
     today = datetime.fromisoformat(d.local_day(tz, now))
     states = store.day_states(today.date().isoformat())
     for ahead in range(8):
@@ -73,7 +66,7 @@ def explain(store, team: str, user: str, now: datetime | None = None) -> tuple[s
     if not p.enabled:
         return f"{nothing}: your digest is off. `/papers digest on` restarts it.", ()
     if p.paused:
-        because = PAUSED_BECAUSE.get(p.paused, f"Slack answered `{p.paused}`")
+        because = person_pause(p.paused)
         return (
             f"{nothing}: it is paused because {because} when I tried to DM you. "
             "`/papers digest on` resumes it.",

@@ -395,13 +395,13 @@ class _Run:
         """The person with a fresh time zone from Slack; None (and paused) if Slack lost them."""
         from slack_sdk.errors import SlackApiError
 
-        from bot.slack.client import error_code
+        from bot.slack.client import PAUSE_PERSON, error_code
 
         try:
             user = self._for_team(p.team).users_info(user=p.user)["user"]
         except SlackApiError as exc:
             code = error_code(exc)
-            if code in d.PAUSE_PERSON:
+            if code in PAUSE_PERSON:
                 return self._pause_person(p, code)
             log.warning("users.info %s: Slack said %s; keeping time zone %s", p.user, code, p.tz)
             return p

@@ -11,10 +11,10 @@ import pytest
 
 from bot.clock import utcnow
 from bot.config import Settings
-from bot.core.channel_commands import pause_text
 from bot.core.commands import Handlers, Who, parse, trending_list
 from bot.core.digest import Delivery
 from bot.core.models import IngestReport, Paper, Sighting
+from bot.core.pauses import pause_text
 from bot.digests import run_digests
 from bot.errors import ConfigError
 from bot.slack.delivery import Pacer, check_channel, make_client, run_jobs

@@ -5,45 +5,13 @@ Slack); UTC when unknown.
 """
 
 from bot.core import digest as d
+from bot.core.pauses import pause_text
 from bot.core.replies import Notice
 from bot.core.topics import check_topic, normalize_topic
 from bot.digest_why import next_thread
 from bot.errors import BadCommand
 
 CHANNEL_VERBS = ("on", "off", "status", "topics", "size", "quiet")
-REASONS = {
-    "not_in_channel": "I am not a member of this channel: type `/invite @papers-bot` here",
-    "channel_not_found": (
-        "Slack cannot find this channel for me (a private channel I am not in?): "
-        "type `/invite @papers-bot` here"
-    ),
-    "is_archived": "this channel is archived: unarchive it",
-}
-
-
-UTC_NOTE = " (I could not read your time zone, so this is UTC)"
-UNKNOWN_NOTE = (
-    " (Slack gave your time zone as “{}”, which the tz database does not know, so this is UTC)"
-)
-
-
-def _zone(who) -> tuple[str, str]:
-    """(IANA zone, a note when it had to be UTC: missing, or unknown to the tz database)."""
-    if d.valid_zone(who.tz):
-        return who.tz, ""
-    if who.tz:
-        return "UTC", UNKNOWN_NOTE.format(str(who.tz)[:40])
-    return "UTC", UTC_NOTE
-
-
-def pause_text(code: str, since: str | None) -> str:
-    """What a paused channel's status says, and how to fix it."""
-    why = REASONS.get(code, f"Slack answered `{code}` when I posted")
-    when = f" since {since[:16].replace('T', ' ')} UTC" if since else ""
-    return (
-        f"Paused{when}: {why}. I try again once a day at its time; "
-        "`/papers channel on` lifts the pause now."
-    )
 
 
 class ChannelCommands:
@@ -69,7 +37,7 @@ class ChannelCommands:
         at = d.parse_hhmm(rest) if rest else (current.at if current else d.DEFAULT_AT)
         if at is None:
             return Notice(f"“{rest}” is not a time of day; try `/papers channel on 09:00`.")
-        tz, note = _zone(who)
+        tz, note = d.typed_zone(who.tz)
         self.store.save_channel(
             who.team, who.channel, who.user, enabled=1, at=at, tz=tz, paused=None, checked_day=None
         )

@@ -42,9 +42,6 @@ DM_MAX = 10
 # A person's time zone from Slack is refreshed when older than this.
 TZ_MAX_AGE = timedelta(days=7)
 
-PAUSE_CHANNEL = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
-PAUSE_PERSON = frozenset({"user_not_found", "account_inactive", "user_disabled"})
-
 
 # -- time ---------------------------------------------------------------------------------
 
@@ -79,9 +76,30 @@ def valid_zone(name: object) -> str | None:
     return name if isinstance(name, str) and name in _zone_names() else None
 
 
+def zone_name(name: object) -> str:
+    """`name` if the tz database knows it as a zone (see `valid_zone`), else `UTC`."""
+    return valid_zone(name) or "UTC"
+
+
+UTC_NOTE = " (I could not read your time zone, so this is UTC)"
+UNKNOWN_NOTE = (
+    " (Slack gave your time zone as “{}”, which the tz database does not know, so this is UTC)"
+)
+
+
+def typed_zone(tz: str | None) -> tuple[str, str]:
+    """The zone of the person typing a command (`Who.tz`, from Slack), and a note to add to the
+    answer when it had to be UTC: (IANA zone, '' or the note)."""
+    if valid_zone(tz):
+        return tz, ""
+    if tz:
+        return "UTC", UNKNOWN_NOTE.format(str(tz)[:40])
+    return "UTC", UTC_NOTE
+
+
 def zone(name: str | None) -> ZoneInfo:
-    """The IANA zone `name`, or UTC when unknown or missing (see `valid_zone`)."""
-    return ZoneInfo(valid_zone(name) or "UTC")
+    """The IANA zone `name`, or UTC when unknown or missing (see `zone_name`)."""
+    return ZoneInfo(zone_name(name))
 
 
 def check_at(at: str) -> str:

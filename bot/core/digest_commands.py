@@ -6,7 +6,6 @@ before anything is stored: bad input is one line saying what is accepted, and ch
 
 from bot.clock import iso, utcnow
 from bot.core import digest as d
-from bot.core.channel_commands import _zone
 from bot.core.replies import Notice
 from bot.digest_why import explain
 
@@ -83,7 +82,7 @@ class DigestCommands:
 
     def _digest_zone(self, who, person) -> tuple[str, str]:
         """(zone, note): the typer's zone from Slack, else the one stored, else UTC with a note."""
-        tz, note = _zone(who)
+        tz, note = d.typed_zone(who.tz)
         if note and person and d.valid_zone(person.tz):  # Slack gave it before: better than UTC
             return person.tz, ""
         return tz, note

@@ -16,6 +16,12 @@ from bot.errors import ConfigError
 
 _log = logging.getLogger(__name__)
 
+# Slack's answers that pause a channel's thread or a person's DM until someone acts (invites
+# the bot, unarchives the channel, ...): the code is recorded as the pause's reason
+# (bot.core.pauses says it in plain words); any other error is retried on the next run.
+PAUSE_CHANNEL = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
+PAUSE_PERSON = frozenset({"user_not_found", "account_inactive", "user_disabled"})
+
 # Calls that create something: a dropped connection may come after Slack took the call, so
 # retrying it blindly could post the same message twice (bot.slack.delivery checks instead).
 NOT_IDEMPOTENT = ("chat.postMessage", "chat.postEphemeral", "chat.scheduleMessage")

@@ -29,10 +29,15 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackRequestError
 
 from bot.clock import iso, utcnow
-from bot.core.digest import PAUSE_CHANNEL, PAUSE_PERSON, Delivery
+from bot.core.digest import Delivery
 from bot.core.models import StoredPaper
 from bot.slack import digest_blocks
-from bot.slack.client import error_code, make_client  # make_client: 429s retried
+from bot.slack.client import (  # make_client: 429s retried
+    PAUSE_CHANNEL,
+    PAUSE_PERSON,
+    error_code,
+    make_client,
+)
 
 __all__ = [
     "Outcome",
