@@ -12,7 +12,7 @@ import pytest
 from bot.clock import utcnow
 from bot.config import Settings
 from bot.core.commands import Handlers, Who, parse, trending_list
-from bot.core.digest import Delivery
+from bot.core.digest import Delivery, local_day
 from bot.core.models import IngestReport, Paper, Sighting
 from bot.core.pauses import pause_text
 from bot.digests import run_digests
@@ -84,7 +84,8 @@ def test_thread_structure_then_a_second_run_posts_nothing(emu, slack, store):
     ids = seed_trending(store)
     store.save_channel(TEAM, "CLIVE", size=5, tz="Europe/Paris")
     report = run(slack, store)
-    assert report.posted == [f"channel CLIVE: 6 message(s) for {utcnow().date()}"]
+    day = local_day("Europe/Paris", utcnow())  # the channel's own day (not UTC's near midnight)
+    assert report.posted == [f"channel CLIVE: 6 message(s) for {day}"]
     parent, replies = thread_of(emu, "CLIVE")
     assert parent.blocks[0]["text"]["text"].startswith("Trending papers · ")
     assert parent.text.startswith("Trending papers · ")
