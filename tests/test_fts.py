@@ -5,6 +5,7 @@ import sqlite3
 import pytest
 
 from bot.core import query as q
+from bot.core.models import Paper, Sighting
 from bot.store import fts
 from bot.store.fts import match_expression as fts_of
 
@@ -62,3 +63,21 @@ def test_the_same_query_compiles_once():
     parsed = q.parse("diffusion video")
     assert fts_of(parsed) == fts_of(q.parse("diffusion  video")) == '"diffusion" AND "video"'
     assert fts.match_expression.cache_info().hits == 1
+
+
+def test_a_paper_is_indexed_the_same_in_memory_and_in_the_store(store):
+    paper = Paper(
+        "2606.00042",
+        "U-Net for 大语言模型 OCR in C++",
+        abstract="Scene text; kähler.",
+        authors=("Léon Bottou", "Yann LeCun"),
+        keywords=("ocr", "u-net"),
+        categories=("cs.CV", "cs.CL"),
+    )
+    store.upsert([Sighting(paper, "file")])
+    stored = store.get(paper.id)
+    row = store.db.execute(
+        f"SELECT {fts.INDEXED_SQL} FROM papers WHERE id = ?", [paper.id]
+    ).fetchone()
+    assert fts.index_row(stored.paper) == tuple(row)
+    assert "csharp" not in row[0] and "cplusplus" in row[0]  # what the SQL gave is real text

@@ -22,9 +22,9 @@ from bot.core.query import Query
 from bot.errors import StoreDamaged, StoreError, StoreFull
 from bot.store.actions import ActionsMixin
 from bot.store.digests import DigestsMixin
+from bot.store.fts import FIELD_TEXT, INDEXED_SQL, any_word, literal_words, match_expression
 from bot.store.fts import FIELDS as FTS_FIELDS
 from bot.store.fts import WEIGHTS as FTS_WEIGHTS
-from bot.store.fts import any_word, literal_words, match_expression
 from bot.store.rows import COUNT_FIELDS, TEXT_FIELDS, stored_of
 from bot.store.rows import SELECT_PAPER as _SELECT
 from bot.store.schema import migrations
@@ -56,10 +56,7 @@ KEY = (
     "- 2440587.5 AS INTEGER)) << 32) | n)"
 )
 N_OF_KEY = 4294967295  # key & N_OF_KEY = n
-_INDEXED = (
-    f"{KEY}, index_text(title), index_text(keywords), index_text(abstract), "
-    "index_text(authors), category_text(categories)"
-)
+_INDEXED = f"{KEY}, {INDEXED_SQL}"
 _FTS_COLUMNS = "rowid, " + ", ".join(FTS_FIELDS)
 _REINDEX_FIELDS = ("title", "keywords", "abstract", "authors", "categories", "published")
 # How many of the newest matches a query ranks (see Store.search; docs/BENCHMARKS.md).
@@ -275,8 +272,8 @@ class Store(TopicsMixin, DigestsMixin, WorkspacesMixin, ActionsMixin):
         conn.execute("PRAGMA foreign_keys=ON")
         conn.execute("PRAGMA busy_timeout=30000")
         # What the search index is given for each field (see bot.core.text and KEY).
-        conn.create_function("index_text", 1, text.index_text, deterministic=True)
-        conn.create_function("category_text", 1, text.category_text, deterministic=True)
+        for function in set(FIELD_TEXT.values()):
+            conn.create_function(function.__name__, 1, function, deterministic=True)
         return conn
 
     @property

@@ -29,16 +29,30 @@ COMPILED_CACHE = 50_000
 _PIECE = re.compile(f"([{text._CJK_CLASS}]+)")
 
 
+# What each column is given: a function of bot.core.text applied to the stored field. Store
+# connections register each as an SQL function of the same name (`INDEXED_SQL` calls them).
+FIELD_TEXT = {
+    "title": text.index_text,
+    "keywords": text.index_text,
+    "abstract": text.index_text,
+    "authors": text.index_text,
+    "categories": text.category_text,
+}
+# The same, as SQL over a papers row, in FIELDS order.
+INDEXED_SQL = ", ".join(f"{FIELD_TEXT[f].__name__}({f})" for f in FIELDS)
+
+
 def index_row(paper: Paper) -> tuple[str, ...]:
-    """What the index holds for a paper, in FIELDS order (the store's SQL functions
-    `index_text` and `category_text` give the same for a stored row)."""
-    return (
-        text.index_text(paper.title),
-        text.index_text(", ".join(paper.keywords)),
-        text.index_text(paper.abstract),
-        text.index_text(", ".join(paper.authors)),
-        text.category_text(" ".join(paper.categories)),
-    )
+    """What the index holds for a paper, in FIELDS order: what `INDEXED_SQL` gives for its
+    stored row (authors and keywords stored `, `-joined, categories ` `-joined)."""
+    stored = {
+        "title": paper.title,
+        "keywords": ", ".join(paper.keywords),
+        "abstract": paper.abstract,
+        "authors": ", ".join(paper.authors),
+        "categories": " ".join(paper.categories),
+    }
+    return tuple(FIELD_TEXT[f](stored[f]) for f in FIELDS)
 
 
 def any_word(words: list[str]) -> str:
