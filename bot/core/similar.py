@@ -10,7 +10,6 @@ digests use to push down papers very like one a person marked "Not interested".
 import logging
 import math
 import re
-import sqlite3
 import threading
 from collections import Counter
 from collections.abc import Iterable
@@ -230,7 +229,7 @@ def warm_up(store: Store) -> threading.Thread:
         try:
             count = store.ensure_common_terms()
             log.info("More like this: %d common terms read", count)
-        except (sqlite3.Error, PapersError) as exc:  # clicks then count terms one by one
+        except PapersError as exc:  # clicks then count terms one by one
             log.warning("Could not read common terms for More like this: %s", exc)
 
     thread = threading.Thread(target=load, name="common-terms", daemon=True)

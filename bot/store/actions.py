@@ -6,6 +6,7 @@ import threading
 from collections.abc import Iterable
 
 from bot.clock import iso, utcnow
+from bot.errors import StoreError
 from bot.store.fts import TOKENIZER  # stems as the search index makes them
 from bot.store.rows import SELECT_PAPER, stored_of
 
@@ -102,8 +103,16 @@ class ActionsMixin:
         One pass over FTS5's vocabulary (about 10 s at a million papers, on a background
         thread at start-up); after it, `doc_frequencies` answers common terms from memory and
         knows any other term is rarer than `min_docs` (in a store of fewer than
-        ALL_TERMS_BELOW papers: every term is read). Returns how many terms were read.
+        ALL_TERMS_BELOW papers: every term is read). Returns how many terms were read; raises
+        StoreError (StoreDamaged, StoreFull) when the index cannot be read.
         """
+        try:
+            with self.translating_errors():
+                return self._load_common_terms(min_docs)
+        except sqlite3.Error as exc:
+            raise StoreError(f"The search index's terms could not be read ({exc}).") from exc
+
+    def _load_common_terms(self, min_docs: int) -> int:
         if self.indexed_count() < ALL_TERMS_BELOW:
             min_docs = 1  # a small store: every term, so no count is ever an estimate
         conn = self._connect()  # its own connection: this runs beside the bot's threads
