@@ -156,3 +156,16 @@ def test_core_and_store_import_only_at_the_top():
     _, late = import_graph(BOT)
     inside = [f"{m}:{line} imports {t}" for m, line, t in late if m.startswith(TOP_LEVEL_ONLY)]
     assert inside == []
+
+
+def test_the_core_holds_no_sqlite():
+    # SQL and FTS5 live in bot/store; the core calls it (bot.store.matching, Store methods).
+    found = []
+    for name, path in modules(BOT).items():
+        if name.startswith("bot.core"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.Import):
+                    found += [(name, a.name) for a in node.names if a.name.startswith("sqlite")]
+                elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("sqlite"):
+                    found.append((name, node.module))
+    assert found == []
