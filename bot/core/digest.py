@@ -5,7 +5,6 @@ the new papers (bot.store.matching), and each person's digest is then chosen fro
 their topics: 100,000 people rarely hold more than a few thousand distinct topics.
 """
 
-import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -24,8 +23,6 @@ from bot.core.targets import Delivery as Delivery
 from bot.core.targets import PersonSettings as PersonSettings
 from bot.errors import BadQuery
 from bot.store.matching import PaperIndex
-
-log = logging.getLogger(__name__)
 
 # The team of people who typed their topics in console mode: theirs are never sent to Slack.
 CONSOLE_TEAM = "local"
@@ -184,13 +181,14 @@ def match_topics(
     """
     papers = list(papers)
     ids = [s.paper.id for s in papers]
-    hits: dict[str, list[str]] = {}
+    hits: dict[str, list[str]] = {topic: [] for topic in topics}  # in the order given
     searches: list[tuple[str, q.Query]] = []
-    for topic in dict.fromkeys(topics):
+    for topic in hits:
         try:
-            searches.append((topic, _topic_query(topic)))
-        except BadQuery:
-            hits[topic] = []
+            query = _topic_query(topic)
+        except BadQuery:  # nothing searchable: it matches nothing
+            continue
+        searches.append((topic, query))
     with PaperIndex([s.paper for s in papers]) as index:
         for topic, found in index.hits(searches, scores=relevance is not None):
             hits[topic] = [ids[n] for n, _ in found]
