@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.baselines import _pct, _remove_db, _summary
@@ -143,7 +144,7 @@ def top_results(db: Path, queries: Sequence[str], k: int = 5) -> dict:
     """Ours beside plain bm25 for a few queries, to show what the ranking trades."""
     from bot.core import query as q
     from bot.core.search import search
-    from bot.store import Store
+    from bot.store import Store, fts
     from bot.store import db as db_module
 
     store = Store(db)
@@ -155,10 +156,10 @@ def top_results(db: Path, queries: Sequence[str], k: int = 5) -> dict:
             "SELECT p.id, substr(p.title, 1, 60) FROM papers_fts "
             f"JOIN papers p ON p.n = papers_fts.rowid & {db_module.N_OF_KEY} "
             "WHERE papers_fts MATCH ? "
-            f"ORDER BY bm25(papers_fts, {db_module.FTS_WEIGHTS}) LIMIT ?",
-            (q.to_fts(q.parse(text)), k),
+            f"ORDER BY bm25(papers_fts, {fts.WEIGHTS}) LIMIT ?",
+            (fts.match_expression(q.parse(text)), k),
         ).fetchall()
-        matches = store.count_matches(q.to_fts(q.parse(text)))
+        matches = store.count_matches(q.parse(text))
         out[text] = {"matches": matches, "ours": ours, "bm25": [tuple(r) for r in plain]}
     store.close()
     con.close()
@@ -240,43 +241,47 @@ def ours_slack(db: Path, commands: Sequence[str], in_flight: int = 20) -> dict:
 
 
 def ours_digest(new: list[dict], people: Sequence[Sequence[str]]) -> dict:
-    """Each distinct topic once against an index of the day's papers, then fanned out.
+    """The digest run's own code on the day's new papers and everyone's topics.
 
-    `seconds` is matching plus handing each person their topics' hit lists (what the
-    baseline's one query per person returns); `seconds_with_sets` also builds each person's
-    de-duplicated set of paper ids, as assembling their DM does. `seconds_shared_dms` is the
-    whole choice of every person's DM as a digest run makes it: matching with bm25 relevance,
-    then `personal_digest` (every topic a place, each paper once under its best topic, 10 papers).
+    `seconds` is `match_topics` called as the digest run calls it
+    (bot.core.digest_run.NewPapers.gather: every distinct topic once, with bm25 relevance): the
+    figure beside the baseline's one query per person. `seconds_shared_dms` is
+    `NewPapers.digest_for` for every person, as the run chooses each DM (every topic a place,
+    each paper once under its best topic). `cpu_s`
+    is the matching's process time, less disturbed than wall time by other work on the
+    machine; `gc_collections` the collections per generation during the matching.
     """
-    from bot.core.digest import fan_out, match_topics, personal_digest
+    import gc
+
+    from bot.core import digest as d
+    from bot.core.digest_run import NewPapers
     from bot.core.models import StoredPaper
     from bot.sources.files import parse_record
 
-    papers = [StoredPaper(parse_record(r).paper) for r in new]
-    holders = {f"U{i}": list(topics) for i, topics in enumerate(people)}
-    t0 = time.perf_counter()
-    distinct = {t for topics in holders.values() for t in topics}
-    hits = match_topics(papers, distinct)
-    per_person = {person: [hits[t] for t in topics] for person, topics in holders.items()}
-    seconds = time.perf_counter() - t0
-    sets = fan_out(holders, hits)
-    with_sets = time.perf_counter() - t0
-    t1 = time.perf_counter()
-    relevance: dict = {}
-    hits = match_topics(papers, distinct, relevance)
-    rank = {s.paper.id: n for n, s in enumerate(papers)}
-    dms = [
-        personal_digest(topics, hits, ids, 10, rank, relevance)
-        for (_, topics), ids in zip(holders.items(), sets.values(), strict=True)
+    now = datetime.now(UTC)
+    stamp = now.isoformat()
+    papers = [StoredPaper(parse_record(r).paper, first_seen=stamp) for r in new]
+    persons = [
+        d.PersonSettings("T1", f"U{i}", topics=tuple(topics)) for i, topics in enumerate(people)
     ]
+    before = [g["collections"] for g in gc.get_stats()]
+    t0, c0 = time.perf_counter(), time.process_time()
+    relevance: dict = {}
+    hits = d.match_topics(papers, {t for p in persons for t in p.topics}, relevance)
+    seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
+    collections = [g["collections"] - b for g, b in zip(gc.get_stats(), before, strict=True)]
+    news = NewPapers(papers, hits, relevance, set())
+    t1 = time.perf_counter()
+    dms = [news.digest_for(p, now).digest for p in persons]
     shared = time.perf_counter() - t1
     return {
         "seconds": seconds,
-        "seconds_with_sets": with_sets,
+        "cpu_s": cpu,
+        "gc_collections": collections,
         "seconds_shared_dms": shared,
-        "distinct_topics": len(distinct),
-        "people_with_matches": sum(1 for lists in per_person.values() if any(lists)),
-        "people_with_matches_sets": sum(1 for ids in sets.values() if ids),
+        "distinct_topics": len(hits),
+        "hits": sum(len(ids) for ids in hits.values()),
+        "people_with_matches": sum(1 for p in persons if any(hits[t] for t in p.topics)),
         "people_with_dms": sum(1 for dm in dms if dm.count),
         # (person, topic) pairs with new papers of their own, and how many got one in the DM
         "topics_with_papers": sum(len(dict(dm.groups).keys() | dm.more.keys()) for dm in dms),

@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import IO
 
 from bot.core import trending
-from bot.core.commands import Command, Handlers, Notice, Reply, Results, Trending, Usage, Who, parse
+from bot.core.commands import Command, Handlers, Who, parse
 from bot.core.labels import authors_line
 from bot.core.models import StoredPaper
-from bot.core.paper_actions import BibTeX, SavedList, Similar
+from bot.core.replies import BibTeX, Notice, Reply, Results, SavedList, Similar, Trending, Usage
 
 PROMPT = "papers> "
 WIDTH = 100

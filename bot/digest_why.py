@@ -9,8 +9,8 @@ from datetime import datetime, timedelta
 from bot.clock import utcnow
 from bot.config import DEFAULT_GRACE_HOURS
 from bot.core import digest as d
-from bot.core.deliverer import Pause
 from bot.core.digest_run import NewPapers, recent_trending
+from bot.core.pauses import person_pause
 
 
 def next_thread(store, ch: d.ChannelSettings, now: datetime | None = None) -> str:
@@ -30,14 +30,6 @@ def next_thread(store, ch: d.ChannelSettings, now: datetime | None = None) -> st
 
 # -- `/papers digest why` ----------------------------------------------------------------------
 
-# What a person's pause means, in plain words (looked up by the stored reason).
-PAUSED_BECAUSE = {
-    Pause.USER_NOT_FOUND: "Slack could not find your account",
-    Pause.ACCOUNT_INACTIVE: "Slack says your account is deactivated",
-    Pause.USER_DISABLED: "Slack says your account is disabled",
-    Pause.CHANNEL_NOT_FOUND: "Slack could not open a DM with you",
-}
-
 
 def next_digest(
     store, p: d.PersonSettings, now: datetime, grace_hours: float = DEFAULT_GRACE_HOURS
@@ -47,7 +39,7 @@ def next_digest(
     A digest whose time passed today is "due now" only within `grace_hours` (what the
     scheduler still catches up, PAPERS_DIGEST_GRACE_HOURS); after that the next day counts.
     """
-    tz = d.valid_zone(p.tz) or "UTC"
+    tz = d.zone_name(p.tz)
     today = datetime.fromisoformat(d.local_day(tz, now))
     states = store.day_states(today.date().isoformat())
     for ahead in range(8):
@@ -75,7 +67,7 @@ def explain(store, team: str, user: str, now: datetime | None = None) -> tuple[s
     if not p.enabled:
         return f"{nothing}: your digest is off. `/papers digest on` restarts it.", ()
     if p.paused:
-        because = PAUSED_BECAUSE.get(p.paused, f"Slack answered `{p.paused}`")
+        because = person_pause(p.paused)
         return (
             f"{nothing}: it is paused because {because} when I tried to DM you. "
             "`/papers digest on` resumes it.",

@@ -12,9 +12,8 @@ import re
 import pytest
 
 from bot.core import query
-from bot.core.commands import Notice, Results, Trending, Usage
 from bot.core.models import Paper, Popularity, StoredPaper
-from bot.core.paper_actions import BibTeX, SavedList, Similar
+from bot.core.replies import BibTeX, Notice, Results, SavedList, Similar, Trending, Usage
 from bot.core.search import SearchResult
 from bot.slack import blocks, buttons, digest_blocks, paper_blocks
 from tests.block_kit import check_blocks, check_home, shown, text_objects

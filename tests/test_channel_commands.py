@@ -2,7 +2,8 @@
 
 import pytest
 
-from bot.core.commands import USAGE, Handlers, Notice, Usage, Who, parse
+from bot.core.commands import Handlers, Who, parse
+from bot.core.replies import USAGE, Notice, Usage
 
 PARIS = Who("T1", "U1", "C1", "Europe/Paris")
 

@@ -11,12 +11,12 @@ import pytest
 
 from bot.clock import utcnow
 from bot.config import Settings
-from bot.core.channel_commands import pause_text
 from bot.core.commands import Handlers, Who, parse, trending_list
 from bot.core.digest import Delivery, local_day
 from bot.core.digest_preview import PreviewDeliverer
 from bot.core.digest_run import run_digests
 from bot.core.models import IngestReport, Paper, Sighting
+from bot.core.pauses import pause_text
 from bot.errors import ConfigError
 from bot.slack.delivery import Pacer, SlackDeliverer, check_channel, make_client, run_jobs
 from bot.sources import files

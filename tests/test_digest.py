@@ -127,9 +127,3 @@ def test_personal_digest_with_less_room_than_topics_serves_the_best_topics():
     digest = d.personal_digest(["a", "b", "c"], hits, set(rank), 2, rank)
     assert digest.groups == [("b", ["q0"]), ("c", ["r0"])]
     assert digest.more == {"a": 2}
-
-
-def test_fan_out():
-    people = {"U1": ["a", "b"], "U2": ["b"], "U3": ["zzz"]}
-    out = d.fan_out(people, {"a": ["1"], "b": ["2", "1"]})
-    assert out == {"U1": {"1", "2"}, "U2": {"1", "2"}, "U3": set()}

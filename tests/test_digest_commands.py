@@ -6,8 +6,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.clock import utcnow
-from bot.core.commands import Handlers, Notice, Who, parse
+from bot.core.commands import Handlers, Who, parse
 from bot.core.models import Paper
+from bot.core.replies import Notice
 from bot.digest_why import explain
 from tests.bot_process import run_digest
 from tests.test_delivery import TEAM, run, seed_trending

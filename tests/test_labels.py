@@ -3,9 +3,9 @@
 import pytest
 
 from bot.core import labels
-from bot.core.channel_commands import REASONS
-from bot.core.commands import Trending
 from bot.core.models import Paper, StoredPaper
+from bot.core.pauses import CHANNEL_REASONS
+from bot.core.replies import Trending
 from bot.slack import blocks, digest_blocks, paper_blocks
 
 
@@ -50,6 +50,6 @@ def test_every_trending_title_is_the_same_words():
 
 def test_the_invite_advice_is_slacks_command_with_the_bots_handle():
     assert labels.INVITE == "`/invite @papers-bot`"
-    assert REASONS["not_in_channel"] == (
+    assert CHANNEL_REASONS["not_in_channel"] == (
         "I am not a member of this channel: type `/invite @papers-bot` here"
     )

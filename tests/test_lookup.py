@@ -7,7 +7,8 @@ from dataclasses import replace
 import pytest
 from werkzeug import Response
 
-from bot.core.commands import Handlers, Notice, Results, Who, parse
+from bot.core.commands import Handlers, Who, parse
+from bot.core.replies import Notice, Results
 from bot.core.search import search
 from bot.errors import PaperNotFound, SourceUnavailable
 from bot.lookup import fetch_paper, paper_fetcher

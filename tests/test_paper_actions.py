@@ -1,15 +1,17 @@
 """Saved papers, BibTeX, More like this and Not interested, on real SQLite stores."""
 
+import logging
 import re
+import sqlite3
 
 import pytest
 
 from bot.core import bibtex as bib
 from bot.core import similar
-from bot.core.commands import Command, Handlers, Notice, Usage, Who
+from bot.core.commands import Command, Handlers, Who
 from bot.core.models import Paper, StoredPaper
-from bot.core.paper_actions import BibTeX, SavedList, Similar
-from bot.errors import BadCommand, PaperNotFound
+from bot.core.replies import BibTeX, Notice, SavedList, Similar, Usage
+from bot.errors import BadCommand, PaperNotFound, StoreError
 from bot.store import Store
 from tests.conftest import NOW
 
@@ -238,6 +240,19 @@ def test_more_like_this_with_common_terms_in_memory_agrees(seeded):
     after = [p.paper.id for p in similar.more_like_this(seeded, item)]
     assert after[0] == before[0] == "2307.12270"
     assert "2206.03001" not in after
+
+
+def test_an_unreadable_index_vocabulary_is_a_store_error_and_warm_up_only_logs(seeded, caplog):
+    conn = sqlite3.connect(seeded.path)
+    conn.execute("DROP TABLE papers_vocab")
+    conn.close()
+    with pytest.raises(
+        StoreError, match=re.escape("terms could not be read (no such table: papers_vocab)")
+    ):
+        seeded.load_common_terms()
+    with caplog.at_level(logging.WARNING):
+        similar.warm_up(seeded).join(timeout=10)
+    assert "Could not read common terms for More like this" in caplog.text
 
 
 def test_held_back_drops_marked_and_pushes_like_papers_down(seeded):

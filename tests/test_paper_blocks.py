@@ -5,7 +5,7 @@ import json
 
 from bot.core.bibtex import bibtex
 from bot.core.models import Paper, StoredPaper
-from bot.core.paper_actions import BibTeX, SavedList, Similar
+from bot.core.replies import BibTeX, SavedList, Similar
 from bot.slack import blocks as b
 from bot.slack import buttons, paper_blocks
 from tests.block_kit import check_blocks, check_home, shown

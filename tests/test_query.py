@@ -1,4 +1,4 @@
-"""bot.core.query: the grammar of search text and topics, and the FTS5 it becomes."""
+"""bot.core.query: the grammar of search text and topics (bot.store.fts compiles it)."""
 
 import pytest
 
@@ -51,38 +51,3 @@ def test_nothing_to_find_is_a_bad_query(typed):
 def test_a_filter_with_nothing_after_it_is_one_clear_line(typed):
     with pytest.raises(BadQuery, match="needs something after it"):
         q.parse(typed)
-
-
-@pytest.mark.parametrize(
-    ("typed", "fts"),
-    [
-        ("c++", '"cplusplus"'),
-        ("Q&A", '"q a"'),
-        ("c++,", '"cplusplus"'),
-        ("c#", '"csharp"'),
-        ("f#", '"fsharp"'),
-        (".net", '"dotnet"'),
-        ("u-net", '("u net" OR "unet")'),
-        ("e-commerce", '("e commerce" OR "ecommerce")'),
-        ("gpt-4", '("gpt 4" OR "gpt4")'),
-        ("大语言模型", '"大语 语言 言模 模型"'),
-        ("中文", '"中文"'),
-        ("中", '"中" *'),
-        ("llm中文", '"llm 中文"'),
-        ("中文llm", '"中文 文 llm"'),
-        ("cat:cs.RO", '"arxivcatcsro"'),
-        ("cat:cs.RO grasping", '("grasping") AND "arxivcatcsro"'),
-        ('author:"Yann LeCun"', '{authors} : "yann lecun"'),
-        ("cat:cs.RO -robot", '("arxivcatcsro") NOT ("robot")'),
-    ],
-)
-def test_to_fts(typed, fts):
-    assert q.to_fts(q.parse(typed)) == fts
-
-
-def test_literal_holds_the_words_as_typed_without_expansions():
-    assert q.literal_words(q.parse("ocr")) == [" ocr"]
-    assert q.literal_words(q.parse("u-net seg")) == [" u", " net", " seg", " u net seg"]
-    assert q.literal_words(q.parse("中文")) == ["中文"]
-    assert q.literal_words(q.parse("cat:cs.RO")) == []
-    assert q.literal_words(q.parse("C++ .NET")) == [" c++", " net", " c++ net"]

@@ -15,6 +15,7 @@ from bot.core.search import search
 from bot.errors import BadQuery
 from bot.sources import files
 from bot.store import db as store_db
+from bot.store.fts import match_expression
 from tests.conftest import HOSTILE, NOW
 
 
@@ -48,7 +49,7 @@ def test_long_form_finds_the_acronym(seeded):
     ],
 )
 def test_user_text_becomes_quoted_fts(text, fts):
-    assert q.to_fts(q.parse(text)) == fts
+    assert match_expression(q.parse(text)) == fts
 
 
 @pytest.mark.parametrize("text", ["", "*", "😀", "-foo", "---", "\x00", '""', "_"])

@@ -3,6 +3,7 @@
 import io
 import json
 
+from bot.core import query as q
 from bot.core.models import IngestReport
 from bot.ingest import ingest_file
 from bot.sources import files
@@ -63,7 +64,7 @@ def test_backfill_parses_in_worker_processes(store, tmp_path, monkeypatch):
     report = ingest_file(store, path, progress=False)
     assert (report.added, report.skipped) == (100, 1)
     assert "line 41: not valid JSON" in report.summary()
-    assert store.count_matches('"the"') > 50  # the index was built at the end
+    assert store.count_matches(q.parse("the")) > 50  # the index was built at the end
     assert not store.index_is_stale()
 
 
@@ -72,8 +73,8 @@ def test_an_interrupted_bulk_import_is_reindexed_on_open(tmp_path, seed_sighting
 
     first = Store(tmp_path / "p.db")
     first.upsert(seed_sightings, index=False)  # rows in, index left for later, then "crash"
-    assert first.index_is_stale() and first.count_matches('"ocr"') == 0
+    assert first.index_is_stale() and first.count_matches(q.parse("ocr")) == 0
     first.close()
     reopened = Store(tmp_path / "p.db")
     assert not reopened.index_is_stale()
-    assert reopened.count_matches('"ocr"') >= 1
+    assert reopened.count_matches(q.parse("ocr")) >= 1

@@ -4,6 +4,7 @@ import sqlite3
 from dataclasses import replace
 from datetime import timedelta
 
+from bot.core import query as q
 from bot.core.models import Paper, Sighting
 from bot.store import Store
 from bot.store.schema import migrations
@@ -65,8 +66,8 @@ def test_a_source_lacking_a_field_never_blanks_it(store):
 def test_changed_text_is_reindexed(store):
     store.upsert([Sighting(Paper("2301.00001", "Old words here"), "file")], NOW)
     store.upsert([Sighting(Paper("2301.00001", "Fresh title"), "file")], NOW)
-    assert store.count_matches('"fresh"') == 1
-    assert store.count_matches('"old"') == 0
+    assert store.count_matches(q.parse("fresh")) == 1
+    assert store.count_matches(q.parse("old")) == 0
     store.db.execute("INSERT INTO papers_fts(papers_fts, rank) VALUES('integrity-check', 1)")
 
 

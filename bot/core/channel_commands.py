@@ -1,60 +1,23 @@
 """`/papers channel ...`: the daily thread's settings (a person's own digest: digest_commands).
 
-A mixin of `bot.core.commands.Handlers` (which imports this module, hence the late imports of
-its reply types). Times are in the typer's time zone (`Who.tz`, from Slack); UTC when unknown.
+A mixin of `bot.core.commands.Handlers`. Times are in the typer's time zone (`Who.tz`, from
+Slack); UTC when unknown.
 """
 
 from bot.core import digest as d
-from bot.core.labels import INVITE
+from bot.core.pauses import pause_text
+from bot.core.replies import Notice
+from bot.core.topics import check_topic, normalize_topic
+from bot.digest_why import next_thread
 from bot.errors import BadCommand
 
 CHANNEL_VERBS = ("on", "off", "status", "topics", "size", "quiet")
-REASONS = {
-    "not_in_channel": f"I am not a member of this channel: type {INVITE} here",
-    "channel_not_found": (
-        "Slack cannot find this channel for me (a private channel I am not in?): "
-        f"type {INVITE} here"
-    ),
-    "is_archived": "this channel is archived: unarchive it",
-}
-
-
-def _replies():
-    from bot.core.commands import Notice, normalize_topic
-
-    return Notice, normalize_topic
-
-
-UTC_NOTE = " (I could not read your time zone, so this is UTC)"
-UNKNOWN_NOTE = (
-    " (Slack gave your time zone as “{}”, which the tz database does not know, so this is UTC)"
-)
-
-
-def _zone(who) -> tuple[str, str]:
-    """(IANA zone, a note when it had to be UTC: missing, or unknown to the tz database)."""
-    if d.valid_zone(who.tz):
-        return who.tz, ""
-    if who.tz:
-        return "UTC", UNKNOWN_NOTE.format(str(who.tz)[:40])
-    return "UTC", UTC_NOTE
-
-
-def pause_text(code: str, since: str | None) -> str:
-    """What a paused channel's status says, and how to fix it."""
-    why = REASONS.get(code, f"Slack answered `{code}` when I posted")
-    when = f" since {since[:16].replace('T', ' ')} UTC" if since else ""
-    return (
-        f"Paused{when}: {why}. I try again once a day at its time; "
-        "`/papers channel on` lifts the pause now."
-    )
 
 
 class ChannelCommands:
     """Handlers for the channel's daily thread and a person's daily DM."""
 
     def do_channel(self, command, who):
-        notice, _ = _replies()
         verb, _, rest = command.arg.partition(" ")
         verb, rest = verb.lower(), rest.strip()
         if verb not in CHANNEL_VERBS:
@@ -63,7 +26,7 @@ class ChannelCommands:
                 "`size N` or `quiet on|off`."
             )
         if not who.channel or who.channel.startswith("D"):
-            return notice(
+            return Notice(
                 "Type this in the channel that should get the daily thread, not in a direct "
                 f"message: `/papers channel {command.arg.strip()}`."
             )
@@ -71,32 +34,29 @@ class ChannelCommands:
         return getattr(self, f"_channel_{verb}")(rest, who, current)
 
     def _channel_on(self, rest, who, current):
-        notice, _ = _replies()
         at = d.parse_hhmm(rest) if rest else (current.at if current else d.DEFAULT_AT)
         if at is None:
-            return notice(f"“{rest}” is not a time of day; try `/papers channel on 09:00`.")
-        tz, note = _zone(who)
+            return Notice(f"“{rest}” is not a time of day; try `/papers channel on 09:00`.")
+        tz, note = d.typed_zone(who.tz)
         self.store.save_channel(
             who.team, who.channel, who.user, enabled=1, at=at, tz=tz, paused=None, checked_day=None
         )
         size = current.size if current else d.DEFAULT_SIZE
-        return notice(
+        return Notice(
             f"This channel gets a thread of the top {size} trending papers every day at "
             f"{at} {tz}{note}. `/papers channel status` shows its settings; "
             "`/papers channel off` stops it."
         )
 
     def _channel_off(self, rest, who, current):
-        notice, _ = _replies()
         if not current or not current.enabled:
-            return notice("This channel's daily thread is already off.")
+            return Notice("This channel's daily thread is already off.")
         self.store.save_channel(who.team, who.channel, who.user, enabled=0)
-        return notice("Daily thread off for this channel. `/papers channel on` brings it back.")
+        return Notice("Daily thread off for this channel. `/papers channel on` brings it back.")
 
     def _channel_status(self, rest, who, current):
-        notice, _ = _replies()
         if current is None:
-            return notice(
+            return Notice(
                 "This channel has no daily thread. `/papers channel on` starts one at 09:00 "
                 "in your time zone (`/papers channel on 08:30` for another time)."
             )
@@ -110,27 +70,24 @@ class ChannelCommands:
         last = self.store.last_posted(who.team, who.channel)
         lines.append(f"Last posted: {last[:16].replace('T', ' ')} UTC" if last else "Never posted")
         if current.enabled:
-            from bot.digest_why import next_thread
-
             lines.append(next_thread(self.store, current, self.now()))
         state = "on" if current.enabled else "off"
         head = f"Daily trending thread: {state}."
         if current.enabled and current.paused:
             head += " " + pause_text(current.paused, current.paused_at)
-        return notice(head, tuple(lines))
+        return Notice(head, tuple(lines))
 
     def _channel_topics(self, rest, who, current):
-        notice, normalize = _replies()
-        topics = tuple(dict.fromkeys(t for t in (normalize(x) for x in rest.split(",")) if t))
+        topics = tuple(dict.fromkeys(t for t in (normalize_topic(x) for x in rest.split(",")) if t))
         for topic in topics:
-            self._check_topic(topic)
+            check_topic(topic)
         if len(topics) > 10:
-            return notice("A channel can filter on at most 10 topics.")
+            return Notice("A channel can filter on at most 10 topics.")
         self._save_setting(who, current, topics=topics)
         tail = _start_hint(current)
         if not topics:
-            return notice("The daily thread shows all trending papers (no topic filter)." + tail)
-        return notice(
+            return Notice("The daily thread shows all trending papers (no topic filter)." + tail)
+        return Notice(
             "The daily thread shows only trending papers matching any of these:" + tail, topics
         )
 
@@ -139,28 +96,19 @@ class ChannelCommands:
         enabled = current.enabled if current else 0
         self.store.save_channel(who.team, who.channel, who.user, enabled=enabled, **fields)
 
-    def _check_topic(self, topic: str) -> None:
-        from bot.core import query as q
-
-        if len(topic) > 100:
-            raise BadCommand("A topic can be at most 100 characters long.")
-        q.parse(topic)  # a topic is a search: it must hold a searchable word
-
     def _channel_size(self, rest, who, current):
-        notice, _ = _replies()
         if not rest.isdigit() or not d.MIN_SIZE <= int(rest) <= d.MAX_SIZE:
-            return notice(
+            return Notice(
                 f"The size is a number of papers from {d.MIN_SIZE} to {d.MAX_SIZE}, "
                 "for example `/papers channel size 5`."
             )
         self._save_setting(who, current, size=int(rest))
         tail = _start_hint(current)
-        return notice(f"The daily thread will hold up to {int(rest)} papers.{tail}")
+        return Notice(f"The daily thread will hold up to {int(rest)} papers.{tail}")
 
     def _channel_quiet(self, rest, who, current):
-        notice, _ = _replies()
         if rest.lower() not in ("on", "off"):
-            return notice(
+            return Notice(
                 "`/papers channel quiet on` posts nothing on days with nothing new; "
                 "`/papers channel quiet off` posts a one-line note instead."
             )
@@ -168,8 +116,8 @@ class ChannelCommands:
         self._save_setting(who, current, quiet=int(quiet))
         tail = _start_hint(current)
         if quiet:
-            return notice("On days with nothing new, nothing will be posted here." + tail)
-        return notice("On days with nothing new, a one-line note will say so." + tail)
+            return Notice("On days with nothing new, nothing will be posted here." + tail)
+        return Notice("On days with nothing new, a one-line note will say so." + tail)
 
 
 def _start_hint(current) -> str:

@@ -3,23 +3,25 @@
 Handlers take a parsed command and return plain results; the adapters render them.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from bot.clock import iso, utcnow
-from bot.core import ids, trending
+from bot.core import ids
 from bot.core import query as q
 from bot.core.channel_commands import ChannelCommands
 from bot.core.digest import CONSOLE_TEAM, WEEKDAYS, valid_zone
 from bot.core.digest_commands import DigestCommands
 from bot.core.models import StoredPaper
-from bot.core.paper_actions import BibTeX, PaperActions, SavedList, Similar
-from bot.core.search import SearchResult, search
+from bot.core.paper_actions import PaperActions
+from bot.core.replies import Notice, Reply, Results, Trending, Usage
+from bot.core.search import search
+from bot.core.topics import check_topic, normalize_topic
+from bot.core.trending import trending_list
 from bot.errors import BadCommand, BadQuery, PaperNotFound, SourceUnavailable
 from bot.store import Store
 
 PAGE = 5
-MAX_TOPIC_CHARS = 100
 MAX_TOPICS = 25
 SUBCOMMANDS = (
     "help",
@@ -35,71 +37,6 @@ SUBCOMMANDS = (
     "unsave",
 )
 
-USAGE = [
-    ("/papers <query>", "search papers, best matches first", "/papers ocr"),
-    (
-        "/papers <query with filters>",
-        'narrow a search: cat:cs.RO, author:lecun or author:"Yann LeCun", "a phrase", -word',
-        "/papers cat:cs.RO grasping -sim",
-    ),
-    (
-        "/papers <arXiv id or link>",
-        "one paper, by id or arxiv.org / huggingface.co / alphaxiv.org link",
-        "/papers 2206.03001",
-    ),
-    (
-        "/papers search <query>",
-        "the same, for queries that start with a command word",
-        "/papers search topics in nlp",
-    ),
-    ("/papers trending", "today's trending papers", "/papers trending"),
-    (
-        "/papers subscribe <topic>",
-        "a daily DM with new papers on a topic",
-        "/papers subscribe diffusion video",
-    ),
-    (
-        "/papers unsubscribe <topic>",
-        "stop following a topic",
-        "/papers unsubscribe diffusion video",
-    ),
-    ("/papers topics", "the topics you follow", "/papers topics"),
-    (
-        "/papers digest on|off|HH:MM",
-        "your daily DM of new papers on your topics (09:00 your time)",
-        "/papers digest 08:30",
-    ),
-    (
-        "/papers digest daily|weekly [day]|size N",
-        "how often your DM comes, and how many papers it holds (3–30, default 10)",
-        "/papers digest weekly monday",
-    ),
-    (
-        "/papers digest status|why",
-        "your digest settings; what the next DM would hold, or why it would be empty",
-        "/papers digest why",
-    ),
-    (
-        "/papers channel on [HH:MM]",
-        "a daily trending thread in this channel; also off, status, quiet on|off",
-        "/papers channel on 09:00",
-    ),
-    (
-        "/papers channel topics <topic, ...>",
-        "only trending papers on these topics in the thread (none: all)",
-        "/papers channel topics ocr, diffusion",
-    ),
-    (
-        "/papers channel size N",
-        "papers in the daily thread (3–20, default 10)",
-        "/papers channel size 5",
-    ),
-    ("/papers saved", "the papers you saved, newest first", "/papers saved"),
-    ("/papers saved bibtex", "your saved papers as BibTeX", "/papers saved bibtex"),
-    ("/papers save <id>", "save a paper (or click Save on it)", "/papers save 2206.03001"),
-    ("/papers unsave <id>", "remove a paper from your saved papers", "/papers unsave 2206.03001"),
-    ("/papers help", "this help", "/papers help"),
-]
 SEARCH_TIPS = (
     'Quote a phrase ("scene text"), exclude a word with -word, filter with cat:cs.RO or '
     "author:lecun."
@@ -126,43 +63,6 @@ class Command:
     offset: int = 0
 
 
-@dataclass(frozen=True)
-class Usage:
-    """Show how to use `/papers`; `problem` says what was wrong, if anything."""
-
-    problem: str = ""
-    rows: list = field(default_factory=lambda: list(USAGE))
-
-
-@dataclass(frozen=True)
-class Results:
-    """A page of search results; `saved`: the ids among them the person has saved."""
-
-    result: SearchResult
-    saved: frozenset[str] = frozenset()
-
-
-@dataclass(frozen=True)
-class Trending:
-    """Today's trending list (or the latest one the store has)."""
-
-    day: str
-    papers: list[StoredPaper]
-    note: str = ""
-    saved: frozenset[str] = frozenset()
-
-
-@dataclass(frozen=True)
-class Notice:
-    """A short answer in plain words; may hold a list of items (for example topics)."""
-
-    text: str
-    items: tuple[str, ...] = ()
-
-
-Reply = Usage | Results | Trending | Notice | SavedList | BibTeX | Similar
-
-
 def parse(text: str) -> Command:
     """`/papers` text → Command. Anything that is not a subcommand is a search."""
     cleaned = q.clean(text or "")
@@ -173,11 +73,6 @@ def parse(text: str) -> Command:
     if name in SUBCOMMANDS:
         return Command(name, rest.strip())
     return Command("search", cleaned)
-
-
-def normalize_topic(text: str) -> str:
-    """A topic as stored: cleaned, lower case, single spaces."""
-    return " ".join(q.clean(text).lower().split())
 
 
 class Handlers(ChannelCommands, DigestCommands, PaperActions):
@@ -253,7 +148,7 @@ class Handlers(ChannelCommands, DigestCommands, PaperActions):
                 "shows it. A topic is a few words, a `cat:` or an `author:`, for example "
                 "`/papers subscribe diffusion video`."
             )
-        matches = self.store.count_matches(q.to_fts(q.parse(topic)))
+        matches = self.store.count_matches(q.parse(topic))
         added = self.store.add_topic(who.team, who.user, topic, cap=MAX_TOPICS)
         if added == "exists":
             return Notice(
@@ -310,33 +205,5 @@ class Handlers(ChannelCommands, DigestCommands, PaperActions):
         verb = command.name
         if not topic:
             raise BadCommand(f"Name a topic, for example `/papers {verb} diffusion video`.")
-        if len(topic) > MAX_TOPIC_CHARS:
-            raise BadCommand(f"A topic can be at most {MAX_TOPIC_CHARS} characters long.")
-        q.parse(topic)  # a topic is a search: it must hold a searchable word
+        check_topic(topic)
         return topic
-
-
-def trending_list(store: Store, now: datetime | None) -> tuple[str, list[StoredPaper], str]:
-    """(day, papers best first, note) for the trending list as of `now`."""
-    now = now or utcnow()
-    papers = store.recent_with_growth(now)
-    day, note = now.date().isoformat(), ""
-    if not papers:
-        latest = store.latest_listing_day("daily")
-        if latest:
-            papers = store.listed_on(latest)
-            day, note = latest, f"Nothing new in the last 3 days; this is the list of {latest}."
-        else:
-            papers = store.newest(20)
-            note = "No daily list is stored yet; these are the newest papers stored."
-    listed = {p.paper.id: p for p in papers}
-    ranked = sorted(
-        listed.values(),
-        key=lambda p: (trending.score(p, now), p.paper.published or ""),
-        reverse=True,
-    )
-    return (
-        day,
-        [StoredPaper(p.paper, p.popularity, p.first_seen, trending.score(p, now)) for p in ranked],
-        note,
-    )

@@ -1,12 +1,10 @@
 """Digests without Slack: when a target is due, which papers a channel thread gets, topic matching.
 
-Topics are search queries. Matching runs each distinct topic once against a small in-memory
-FTS5 index of just the new papers, then fans the hits out to the people who hold the topic:
-100,000 people rarely hold more than a few thousand distinct topics.
+Topics are search queries. Matching runs each distinct topic once against an index of just
+the new papers (bot.store.matching), and each person's digest is then chosen from the hits of
+their topics: 100,000 people rarely hold more than a few thousand distinct topics.
 """
 
-import logging
-import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -14,17 +12,21 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo, available_timezones
 
 from bot.core import query as q
-from bot.core import text
 from bot.core.labels import day_label as day_label  # callers say d.day_label
 from bot.core.models import StoredPaper
+
+# The digest's records, defined apart so the store can map rows to them without importing this
+# module (which imports the store's matching); named here too, as the digest code uses them.
+from bot.core.targets import DEFAULT_AT as DEFAULT_AT
+from bot.core.targets import DEFAULT_SIZE as DEFAULT_SIZE
+from bot.core.targets import ChannelSettings as ChannelSettings
+from bot.core.targets import Delivery as Delivery
+from bot.core.targets import PersonSettings as PersonSettings
 from bot.errors import BadQuery
+from bot.store.matching import PaperIndex
 
-log = logging.getLogger(__name__)
-
-DEFAULT_AT = "09:00"
 # The team of people who typed their topics in console mode: theirs are never sent to Slack.
 CONSOLE_TEAM = "local"
-DEFAULT_SIZE = 10
 MIN_SIZE, MAX_SIZE = 3, 20
 PERSON_MAX_SIZE = 30
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -37,81 +39,6 @@ NONE_RECENT = (
 DM_MAX = 10
 # A person's time zone from Slack is refreshed when older than this.
 TZ_MAX_AGE = timedelta(days=7)
-TOKENIZER = "porter unicode61 remove_diacritics 2"
-# bm25 column weights (title, keywords, abstract, authors, categories), as the store's search uses.
-WEIGHTS = "10.0, 4.0, 1.0, 2.0, 0.0"
-
-
-@dataclass(frozen=True)
-class ChannelSettings:
-    """The daily thread of one channel."""
-
-    team: str
-    channel: str
-    enabled: bool = True
-    at: str = DEFAULT_AT
-    tz: str = "UTC"
-    topics: tuple[str, ...] = ()
-    size: int = DEFAULT_SIZE
-    quiet: bool = False
-    paused: str | None = None  # the Slack error code that paused it
-    paused_at: str | None = None
-    checked_day: str | None = None  # the day a paused channel was last checked again
-
-
-@dataclass(frozen=True)
-class PersonSettings:
-    """One person's daily DM."""
-
-    team: str
-    user: str
-    enabled: bool = True
-    at: str = DEFAULT_AT
-    tz: str | None = None
-    tz_checked_at: str | None = None
-    dm_channel: str | None = None
-    paused: str | None = None
-    last_run_at: str | None = None
-    topics: tuple[str, ...] = ()
-    cadence: str = "daily"  # daily | weekly
-    weekday: int = 0  # a weekly digest's day, 0 = Monday
-    size: int = DEFAULT_SIZE  # the most papers one DM holds
-
-    def digest_day(self, day: str) -> bool:
-        """Whether the local `day` (YYYY-MM-DD) is one this person gets a digest on."""
-        return self.cadence != "weekly" or date.fromisoformat(day).weekday() == self.weekday
-
-    def since(self, now: datetime) -> datetime:
-        """Papers first stored from when count as new: the last digest, else a day (a week)."""
-        if self.last_run_at:
-            return datetime.fromisoformat(self.last_run_at)
-        return now - timedelta(days=7 if self.cadence == "weekly" else 1)
-
-
-@dataclass(frozen=True)
-class Delivery:
-    """One planned or posted item: paper '' is the thread parent, the DM, or a day marker."""
-
-    team: str
-    target: str
-    day: str
-    paper_id: str
-    kind: str  # parent | reply | notice | quiet | dm | dm-paper | none
-    position: int = 0
-    detail: str | None = None  # a DM paper's topic, a note's reason, a DM's "more" counts
-    channel: str | None = None
-    ts: str | None = None
-    state: str = "pending"  # pending | posted | skipped | failed (Slack refused it twice)
-    posted_at: str | None = None
-    claimed_by: str | None = None  # host:pid of the process sending it (on the '' row)
-    claimed_at: str | None = None
-    attempted_at: str | None = None  # last sent to Slack; pending + set: it may be there
-    error: str | None = None  # why Slack refused its message (msg_too_long, invalid_blocks...)
-
-    @property
-    def key(self) -> str:
-        """This row's delivery id, carried in the message's metadata: team/target/day/paper."""
-        return f"{self.team}/{self.target}/{self.day}/{self.paper_id}"
 
 
 # -- time ---------------------------------------------------------------------------------
@@ -147,9 +74,30 @@ def valid_zone(name: object) -> str | None:
     return name if isinstance(name, str) and name in _zone_names() else None
 
 
+def zone_name(name: object) -> str:
+    """`name` if the tz database knows it as a zone (see `valid_zone`), else `UTC`."""
+    return valid_zone(name) or "UTC"
+
+
+UTC_NOTE = " (I could not read your time zone, so this is UTC)"
+UNKNOWN_NOTE = (
+    " (Slack gave your time zone as “{}”, which the tz database does not know, so this is UTC)"
+)
+
+
+def typed_zone(tz: str | None) -> tuple[str, str]:
+    """The zone of the person typing a command (`Who.tz`, from Slack), and a note to add to the
+    answer when it had to be UTC: (IANA zone, '' or the note)."""
+    if valid_zone(tz):
+        return tz, ""
+    if tz:
+        return "UTC", UNKNOWN_NOTE.format(str(tz)[:40])
+    return "UTC", UTC_NOTE
+
+
 def zone(name: str | None) -> ZoneInfo:
-    """The IANA zone `name`, or UTC when unknown or missing (see `valid_zone`)."""
-    return ZoneInfo(valid_zone(name) or "UTC")
+    """The IANA zone `name`, or UTC when unknown or missing (see `zone_name`)."""
+    return ZoneInfo(zone_name(name))
 
 
 def check_at(at: str) -> str:
@@ -217,60 +165,35 @@ def match_topics(
 ) -> dict[str, list[str]]:
     """Each topic → ids of the papers it matches; each distinct topic runs once.
 
-    One in-memory FTS5 index of just these papers, one query per distinct topic: people who
-    share a topic share its query. Hits keep the order the papers were given in (callers pass
-    them best first), which is also the cheapest order for FTS5 to return. A topic is parsed
-    as a search (`cat:cs.RO manipulation`, `author:"Yann LeCun"`, `-word`: bot.core.query) and
-    the papers are indexed as the store indexes them. Topics with nothing searchable match
-    nothing.
+    One index of just these papers (bot.store.matching), one query per distinct topic: people
+    who share a topic share its query. Hits keep the order the papers were given in (callers
+    pass them best first). A topic is parsed as a search (`cat:cs.RO manipulation`,
+    `author:"Yann LeCun"`, `-word`: bot.core.query); topics with nothing searchable, or that
+    the index cannot run, match nothing.
 
     :param relevance: if given, filled with (topic, paper id) → how well the paper matches
         the topic (bm25 with the search's column weights, higher is better; no unit).
     """
     papers = list(papers)
     ids = [s.paper.id for s in papers]
-    conn = sqlite3.connect(":memory:")
-    try:
-        # The columns and text of the store's papers_fts, so a topic means what its search means.
-        conn.execute(
-            "CREATE VIRTUAL TABLE p USING fts5(title, keywords, abstract, authors, categories, "
-            f"content='', tokenize='{TOKENIZER}')"
-        )
-        conn.executemany(
-            "INSERT INTO p (rowid, title, keywords, abstract, authors, categories) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    n,
-                    text.index_text(s.paper.title),
-                    text.index_text(", ".join(s.paper.keywords)),
-                    text.index_text(s.paper.abstract),
-                    text.index_text(", ".join(s.paper.authors)),
-                    text.category_text(" ".join(s.paper.categories)),
-                )
-                for n, s in enumerate(papers)
-            ],
-        )
-        hits: dict[str, list[str]] = {}
-        for topic in dict.fromkeys(topics):
-            try:
-                match = q.to_fts(q.parse(topic))
-                if relevance is None:
-                    sql = "SELECT rowid, 0 FROM p WHERE p MATCH ? ORDER BY rowid"
-                else:
-                    sql = f"SELECT rowid, -bm25(p, {WEIGHTS}) FROM p WHERE p MATCH ? ORDER BY rowid"
-                found = conn.execute(sql, [match]).fetchall()
-                hits[topic] = [ids[n] for n, _ in found]
-                if relevance is not None:
-                    relevance.update(((topic, ids[n]), score) for n, score in found)
-            except BadQuery:
-                hits[topic] = []
-            except sqlite3.OperationalError as exc:  # one bad topic never stops the others
-                log.warning("topic %r: FTS5 could not run it (%s); it matches nothing", topic, exc)
-                hits[topic] = []
-        return hits
-    finally:
-        conn.close()
+    hits: dict[str, list[str]] = {topic: [] for topic in topics}  # in the order given
+    searches: list[tuple[str, q.Query]] = []
+    for topic in hits:
+        try:
+            query = _topic_query(topic)
+        except BadQuery:  # nothing searchable: it matches nothing
+            continue
+        searches.append((topic, query))
+    with PaperIndex([s.paper for s in papers]) as index:
+        for topic, found in index.hits(searches, scores=relevance is not None):
+            hits[topic] = [ids[n] for n, _ in found]
+            if relevance is not None:
+                relevance.update(((topic, ids[n]), score) for n, score in found)
+    return hits
+
+
+# Topics come back every day: parsed once per process (a BadQuery is not kept).
+_topic_query = lru_cache(maxsize=50_000)(q.parse)
 
 
 # -- the channel thread -------------------------------------------------------------------
@@ -398,12 +321,3 @@ def personal_digest(
         pid: [t for t in matched[pid] if t != home[pid]] for pid in chosen if len(matched[pid]) > 1
     }
     return digest
-
-
-def fan_out(holders: dict[str, list[str]], hits: dict[str, list[str]]) -> dict[str, set[str]]:
-    """Person → ids matching any of their topics; `holders` maps each person to their topics."""
-    empty: tuple = ()
-    return {
-        person: set().union(*(hits.get(topic, empty) for topic in topics))
-        for person, topics in holders.items()
-    }

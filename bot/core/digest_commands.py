@@ -4,8 +4,10 @@ A mixin of `bot.core.commands.Handlers`, like `channel_commands`. Every setting 
 before anything is stored: bad input is one line saying what is accepted, and changes nothing.
 """
 
+from bot.clock import iso, utcnow
 from bot.core import digest as d
-from bot.core.channel_commands import _replies, _zone
+from bot.core.replies import Notice
+from bot.digest_why import explain
 
 ACCEPTED = (
     "try `/papers digest on`, `off`, `08:30`, `daily`, `weekly monday`, `size 10`, `status` "
@@ -32,27 +34,22 @@ class DigestCommands:
     """Handlers for a person's digest: `/papers digest <setting>`."""
 
     def do_digest(self, command, who):
-        notice, _ = _replies()
         verb, _, rest = command.arg.strip().partition(" ")
         verb, rest = verb.lower(), rest.strip()
         person = self.store.person(who.team, who.user)
         if verb in ("", "status"):
             return self._digest_status(who, person)
         if verb == "why":
-            from bot.digest_why import explain
-
             text, items = explain(self.store, who.team, who.user, self.now())
-            return notice(text, items)
+            return Notice(text, items)
         if verb == "off":
             self.store.save_person(who.team, who.user, enabled=0)
-            return notice(f"Your {rhythm(person)} digest is off. `/papers digest on` restarts it.")
+            return Notice(f"Your {rhythm(person)} digest is off. `/papers digest on` restarts it.")
         fields = self._digest_fields(verb, rest, command.arg.strip(), person)
         if isinstance(fields, str):  # what was wrong, in one line; nothing stored
-            return notice(fields)
+            return Notice(fields)
         tz, note = self._digest_zone(who, person)
         if not note:
-            from bot.clock import iso, utcnow
-
             fields.update(tz=tz, tz_checked_at=iso(utcnow()))
         self.store.save_person(who.team, who.user, enabled=1, paused=None, **fields)
         return self._digest_status(who, self.store.person(who.team, who.user), note)
@@ -85,13 +82,12 @@ class DigestCommands:
 
     def _digest_zone(self, who, person) -> tuple[str, str]:
         """(zone, note): the typer's zone from Slack, else the one stored, else UTC with a note."""
-        tz, note = _zone(who)
+        tz, note = d.typed_zone(who.tz)
         if note and person and d.valid_zone(person.tz):  # Slack gave it before: better than UTC
             return person.tz, ""
         return tz, note
 
     def _digest_status(self, who, person, note: str | None = None):
-        notice, _ = _replies()
         topics = self.store.topics(who.team, who.user)
         follow = (
             f"You follow {len(topics)} topic{'s' * (len(topics) != 1)}."
@@ -99,7 +95,7 @@ class DigestCommands:
             else "You follow no topics yet: `/papers subscribe <topic>` adds one."
         )
         if person and not person.enabled:
-            return notice(
+            return Notice(
                 f"Your {rhythm(person)} digest is off. {follow} `/papers digest on` restarts it."
             )
         tz, zone_note = self._digest_zone(who, person)
@@ -115,7 +111,7 @@ class DigestCommands:
         else:
             day = d.WEEKDAYS[person.weekday].title()
             when = f"Your weekly digest comes on {day}s at {at} {zone}{note}"
-        return notice(
+        return Notice(
             f"{when}, with up to {size} papers.{paused} {follow} "
             "`/papers digest why` says what the next one would hold."
         )

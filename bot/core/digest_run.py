@@ -17,9 +17,9 @@ from bot.clock import iso, utcnow
 from bot.core import digest as d
 from bot.core import similar, trending
 from bot.core.claims import claimable, owner
-from bot.core.commands import trending_list
 from bot.core.deliverer import Deliverer, DmPost, Ledger, Outcome, Pause, ThreadPost
 from bot.core.models import StoredPaper
+from bot.core.trending import trending_list
 
 log = logging.getLogger(__name__)
 # Time zones asked of the platform per run at most (Slack allows about 100 users.info a minute).

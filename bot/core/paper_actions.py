@@ -1,55 +1,19 @@
 """What a person does with one paper: save, unsave, more like this, not interested; the saved list.
 
-A mixin of `bot.core.commands.Handlers` (which imports this module, hence the late import of
-`Notice`). `/papers saved`, `/papers saved bibtex`, `/papers save <id>`, `/papers unsave <id>`
-come here through `handle`; the Slack buttons call `save`, `unsave`, `more_like` and
-`not_interested` with the arXiv id the button carried, validated here like typed text.
+A mixin of `bot.core.commands.Handlers`. `/papers saved`, `/papers saved bibtex`,
+`/papers save <id>`, `/papers unsave <id>` come here through `handle`; the Slack buttons call
+`save`, `unsave`, `more_like` and `not_interested` with the arXiv id the button carried,
+validated here like typed text.
 """
-
-from dataclasses import dataclass
 
 from bot.core import ids, similar
 from bot.core.bibtex import bibtex
 from bot.core.models import StoredPaper
+from bot.core.replies import BibTeX, Notice, SavedList, Similar
 from bot.errors import BadCommand, PaperNotFound, SourceUnavailable
 
 SAVED_PAGE = 5
 SIMILAR = 5
-
-
-@dataclass(frozen=True)
-class SavedList:
-    """A page of a person's saved papers, newest saved first."""
-
-    papers: list[StoredPaper]
-    offset: int
-    total: int
-
-    @property
-    def has_more(self) -> bool:
-        return self.offset + len(self.papers) < self.total
-
-
-@dataclass(frozen=True)
-class BibTeX:
-    """BibTeX entries for a person's saved papers (`count` entries)."""
-
-    text: str
-    count: int
-
-
-@dataclass(frozen=True)
-class Similar:
-    """Papers like `source`, best first (never `source` itself)."""
-
-    source: StoredPaper
-    papers: list[StoredPaper]
-
-
-def _notice(text: str):
-    from bot.core.commands import Notice
-
-    return Notice(text)
 
 
 def paper_id_of(text: str) -> str:
@@ -86,16 +50,16 @@ class PaperActions:
         if arg == "bibtex":
             papers = self.store.saved_papers(who.team, who.user)
             if not papers:
-                return _notice("You have saved no papers yet; click Save on any paper.")
+                return Notice("You have saved no papers yet; click Save on any paper.")
             return BibTeX(bibtex(papers), len(papers))
         if arg:
             raise BadCommand("`/papers saved` lists your papers; `/papers saved bibtex` as BibTeX.")
         total = self.store.count_saved(who.team, who.user)
         page = self.store.saved_papers(who.team, who.user, SAVED_PAGE, command.offset)
         if not total:
-            return _notice("You have saved no papers yet; click Save on any paper.")
+            return Notice("You have saved no papers yet; click Save on any paper.")
         if not page:
-            return _notice("No more saved papers.")
+            return Notice("No more saved papers.")
         return SavedList(page, command.offset, total)
 
     def do_save(self, command, who):
@@ -105,7 +69,7 @@ class PaperActions:
             try:
                 found = self.fetch_paper(paper_id)
             except (PaperNotFound, SourceUnavailable) as exc:
-                return _notice(str(exc))
+                return Notice(str(exc))
         if found is None:
             raise PaperNotFound(f"No paper {paper_id} is stored.")
         return self.save(who, found.paper.id)
@@ -120,8 +84,8 @@ class PaperActions:
         item = self._known(text)
         title = item.paper.title
         if self.store.save_paper(who.team, who.user, item.paper.id):
-            return _notice(f"Saved “{title}”. `/papers saved` lists your saved papers.")
-        return _notice(f"“{title}” is already in your saved papers.")
+            return Notice(f"Saved “{title}”. `/papers saved` lists your saved papers.")
+        return Notice(f"“{title}” is already in your saved papers.")
 
     def unsave(self, who, text: str):
         """Remove the paper `text` names from the person's list."""
@@ -129,21 +93,21 @@ class PaperActions:
         item = self.stored(paper_id)
         pid = item.paper.id if item else paper_id
         if self.store.unsave_paper(who.team, who.user, pid):
-            return _notice(f"Removed “{item.paper.title if item else pid}” from your saved papers.")
-        return _notice(f"{pid} is not in your saved papers.")
+            return Notice(f"Removed “{item.paper.title if item else pid}” from your saved papers.")
+        return Notice(f"{pid} is not in your saved papers.")
 
     def more_like(self, who, text: str):
         """Papers like the one `text` names, as Similar (or a Notice when none is found)."""
         item = self._known(text)
         papers = similar.more_like_this(self.store, item, SIMILAR)
         if not papers:
-            return _notice(f"I found no papers like “{item.paper.title}” in the store.")
+            return Notice(f"I found no papers like “{item.paper.title}” in the store.")
         return Similar(item, papers)
 
     def not_interested(self, who, text: str):
         """Keep the paper `text` names, and papers very like it, out of the person's digests."""
         item = self._known(text)
         self.store.mark_not_interested(who.team, who.user, item.paper.id)
-        return _notice(
+        return Notice(
             f"Got it: “{item.paper.title}” and papers very like it stay out of your digests."
         )

@@ -42,14 +42,7 @@ def search(
     if paper_id is not None:
         return _one_paper(store, paper_id, limit, offset, fetch)
     parsed = q.parse(text)
-    rows = store.search(
-        q.to_fts(parsed),
-        limit=limit + 1,
-        offset=offset,
-        now=now,
-        literals=q.literal_words(parsed),
-        newest=parsed.filters_only,
-    )
+    rows = store.search(parsed, limit=limit + 1, offset=offset, now=now)
     papers = [StoredPaper(p.paper, p.popularity, p.first_seen, score) for p, score in rows[:limit]]
     return SearchResult(parsed, papers, offset, limit, has_more=len(rows) > limit)
 

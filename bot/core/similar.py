@@ -10,7 +10,6 @@ digests use to push down papers very like one a person marked "Not interested".
 import logging
 import math
 import re
-import sqlite3
 import threading
 from collections import Counter
 from collections.abc import Iterable
@@ -122,9 +121,8 @@ def more_like_this(store: Store, item: StoredPaper, limit: int = 5) -> list[Stor
     chosen = query_terms(terms)
     if not chosen:
         return []
-    # Words are runs of letters and digits: quoting them is all FTS5 needs.
-    match = " OR ".join(f'"{terms.words[stem]}"' for stem in chosen)
-    rows = store.similar(match, exclude_id=item.paper.id, window=MATCH_BUDGET, pool=POOL)
+    words = [terms.words[stem] for stem in chosen]
+    rows = store.similar(words, exclude_id=item.paper.id, window=MATCH_BUDGET, pool=POOL)
     if not rows:
         return []
     top = max(bm for _, bm in rows) or 1.0
@@ -231,7 +229,7 @@ def warm_up(store: Store) -> threading.Thread:
         try:
             count = store.ensure_common_terms()
             log.info("More like this: %d common terms read", count)
-        except (sqlite3.Error, PapersError) as exc:  # clicks then count terms one by one
+        except PapersError as exc:  # clicks then count terms one by one
             log.warning("Could not read common terms for More like this: %s", exc)
 
     thread = threading.Thread(target=load, name="common-terms", daemon=True)

@@ -11,7 +11,9 @@ News ranks stories. A star is worth a tenth of an upvote: stars are cheaper and 
 
 from datetime import date, datetime
 
+from bot.clock import utcnow
 from bot.core.models import Popularity, StoredPaper
+from bot.store import Store
 
 GRAVITY = 1.5
 
@@ -66,3 +68,29 @@ def _figures(pop: Popularity, label) -> str:
                 text += f" (+{compact(growth)} today)"
             parts.append(text)
     return " · ".join(parts)
+
+
+def trending_list(store: Store, now: datetime | None) -> tuple[str, list[StoredPaper], str]:
+    """(day, papers best first, note) for the trending list as of `now`."""
+    now = now or utcnow()
+    papers = store.recent_with_growth(now)
+    day, note = now.date().isoformat(), ""
+    if not papers:
+        latest = store.latest_listing_day("daily")
+        if latest:
+            papers = store.listed_on(latest)
+            day, note = latest, f"Nothing new in the last 3 days; this is the list of {latest}."
+        else:
+            papers = store.newest(20)
+            note = "No daily list is stored yet; these are the newest papers stored."
+    listed = {p.paper.id: p for p in papers}
+    ranked = sorted(
+        listed.values(),
+        key=lambda p: (score(p, now), p.paper.published or ""),
+        reverse=True,
+    )
+    return (
+        day,
+        [StoredPaper(p.paper, p.popularity, p.first_seen, score(p, now)) for p in ranked],
+        note,
+    )

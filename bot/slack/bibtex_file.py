@@ -11,7 +11,7 @@ import logging
 from slack_sdk.errors import SlackApiError, SlackRequestError
 
 from bot.core.commands import Notice, Who
-from bot.core.paper_actions import BibTeX
+from bot.core.replies import BibTeX
 from bot.slack import paper_blocks
 from bot.slack.client import error_code
 

@@ -11,8 +11,8 @@ What a person typed (their topics) is shown back in `plain_text`, verbatim and i
 import json
 
 from bot.core import labels, trending
-from bot.core.commands import Notice, Reply, Results, Trending, Usage
 from bot.core.models import StoredPaper
+from bot.core.replies import Notice, Reply, Results, Trending, Usage
 from bot.slack.buttons import SHARE_TRENDING, button, paper_actions
 
 MAX_BLOCKS = 50

@@ -1,5 +1,6 @@
 """The Web API client every Slack call goes through, with retries attached."""
 
+import logging
 from copy import copy
 
 from slack_sdk import WebClient
@@ -12,6 +13,8 @@ from slack_sdk.http_retry.state import RetryState
 
 from bot.config import Settings
 from bot.errors import ConfigError
+
+_log = logging.getLogger(__name__)
 
 # Calls that create something: a dropped connection may come after Slack took the call, so
 # retrying it blindly could post the same message twice (bot.slack.delivery checks instead).
@@ -84,6 +87,17 @@ def error_code(exc: SlackApiError) -> str:
         return str(exc.response["error"])
     except (KeyError, TypeError):
         return "unknown_error"
+
+
+def time_zone(client, user: str) -> str | None:
+    """The person's IANA time zone from users.info; None (UTC) if Slack will not say."""
+    try:
+        return client.users_info(user=user)["user"].get("tz")
+    except SlackApiError as exc:
+        _log.warning("users.info failed for a /papers user: %s", error_code(exc))
+    except (KeyError, TypeError, AttributeError):
+        _log.warning("users.info answered without a user")
+    return None
 
 
 def check_token(client: WebClient, name: str = "SLACK_BOT_TOKEN") -> dict:

@@ -37,7 +37,10 @@ from bot.core.digest import Delivery
 from bot.core.labels import INVITE
 from bot.errors import ConfigError
 from bot.slack import digest_blocks
-from bot.slack.client import error_code, make_client  # make_client: 429s retried
+from bot.slack.client import (  # make_client: 429s retried
+    error_code,
+    make_client,
+)
 
 __all__ = [
     "UNREACHABLE",

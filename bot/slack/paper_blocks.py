@@ -2,9 +2,8 @@
 previews (unfurl cards) and the Home tab. Pure functions, Slack's limits kept."""
 
 from bot.core import labels
-from bot.core.commands import Reply
 from bot.core.models import StoredPaper
-from bot.core.paper_actions import BibTeX, SavedList, Similar
+from bot.core.replies import BibTeX, Reply, SavedList, Similar
 from bot.slack import blocks as b
 from bot.slack.buttons import (
     DIGEST,

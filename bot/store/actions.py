@@ -6,10 +6,10 @@ import threading
 from collections.abc import Iterable
 
 from bot.clock import iso, utcnow
+from bot.errors import StoreError
+from bot.store.fts import TOKENIZER  # stems as the search index makes them
+from bot.store.rows import SELECT_PAPER, stored_of
 
-# The search index's tokenizer: a paper's words are stemmed the same way to look up their
-# document frequencies in papers_vocab.
-TOKENIZER = "porter unicode61 remove_diacritics 2"
 # Document frequencies kept in memory (see doc_frequencies): about 8 MB at most.
 DF_CACHE = 100_000
 # Terms in at least this many papers are read into memory at start (load_common_terms).
@@ -60,18 +60,16 @@ class ActionsMixin:
 
     def saved_papers(self, team: str, user: str, limit: int = -1, offset: int = 0) -> list:
         """A person's saved papers as StoredPaper, newest saved first; `limit` -1 means all."""
-        from bot.store.db import _SELECT, stored_of  # the row shape lives with the papers
-
-        sql = f"""SELECT {_SELECT} FROM saved s JOIN papers p ON p.id = s.paper_id
+        sql = f"""SELECT {SELECT_PAPER} FROM saved s JOIN papers p ON p.id = s.paper_id
                   WHERE s.team = ? AND s.user = ?
                   ORDER BY s.saved_at DESC, p.n DESC LIMIT ? OFFSET ?"""
         return [stored_of(r) for r in self.db.query(sql, [team, user, limit, offset])]
 
     def get_n(self, n: int):
         """The paper stored as row `n`, or None (benchmarks sample papers this way)."""
-        from bot.store.db import _SELECT, stored_of
-
-        row = next(iter(self.db.query(f"SELECT {_SELECT} FROM papers p WHERE n = ?", [n])), None)
+        row = next(
+            iter(self.db.query(f"SELECT {SELECT_PAPER} FROM papers p WHERE n = ?", [n])), None
+        )
         return stored_of(row) if row else None
 
     # -- not interested ---------------------------------------------------------------------
@@ -105,8 +103,16 @@ class ActionsMixin:
         One pass over FTS5's vocabulary (about 10 s at a million papers, on a background
         thread at start-up); after it, `doc_frequencies` answers common terms from memory and
         knows any other term is rarer than `min_docs` (in a store of fewer than
-        ALL_TERMS_BELOW papers: every term is read). Returns how many terms were read.
+        ALL_TERMS_BELOW papers: every term is read). Returns how many terms were read; raises
+        StoreError (StoreDamaged, StoreFull) when the index cannot be read.
         """
+        try:
+            with self.translating_errors():
+                return self._load_common_terms(min_docs)
+        except sqlite3.Error as exc:
+            raise StoreError(f"The search index's terms could not be read ({exc}).") from exc
+
+    def _load_common_terms(self, min_docs: int) -> int:
         if self.indexed_count() < ALL_TERMS_BELOW:
             min_docs = 1  # a small store: every term, so no count is ever an estimate
         conn = self._connect()  # its own connection: this runs beside the bot's threads

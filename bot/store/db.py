@@ -8,7 +8,7 @@ import fcntl
 import sqlite3
 import threading
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -17,28 +17,20 @@ from sqlite_utils import Database
 
 from bot.clock import iso, utcnow
 from bot.core import text
-from bot.core.models import IngestReport, Paper, Popularity, Sighting, StoredPaper
+from bot.core.models import IngestReport, Paper, Sighting, StoredPaper
+from bot.core.query import Query
 from bot.errors import StoreDamaged, StoreError, StoreFull
 from bot.store.actions import ActionsMixin
 from bot.store.digests import DigestsMixin
+from bot.store.fts import FIELD_TEXT, INDEXED_SQL, any_word, literal_words, match_expression
+from bot.store.fts import FIELDS as FTS_FIELDS
+from bot.store.fts import WEIGHTS as FTS_WEIGHTS
+from bot.store.rows import COUNT_FIELDS, TEXT_FIELDS, stored_of
+from bot.store.rows import SELECT_PAPER as _SELECT
 from bot.store.schema import migrations
 from bot.store.topics import TopicsMixin
 from bot.store.workspaces import WorkspacesMixin
 
-TEXT_FIELDS = (
-    "title",
-    "abstract",
-    "authors",
-    "keywords",
-    "categories",
-    "published",
-    "updated",
-    "code_url",
-    "project_url",
-    "hf_url",
-    "ai_summary",
-)
-COUNT_FIELDS = ("upvotes", "stars", "comments")
 # A wire row: id, the text fields, the counts, then where and how it was seen.
 WIRE = ("id", *TEXT_FIELDS, *COUNT_FIELDS, "source", "day", "position", "list_name")
 _SOURCE = WIRE.index("source")
@@ -46,10 +38,6 @@ _COUNTS = WIRE.index(COUNT_FIELDS[0])
 # A new paper's row: its wire row up to the source, then when it was first stored.
 INSERT_COLUMNS = (*WIRE[:_SOURCE], "first_seen")
 NOT_NULL = {"title", "abstract", "authors", "keywords", "categories"}
-FTS_FIELDS = ("title", "keywords", "abstract", "authors", "categories")
-# bm25 weights in FTS column order: a word in the title counts ten abstract words;
-# categories only filter.
-FTS_WEIGHTS = "10.0, 4.0, 1.0, 2.0, 0.0"
 # A title holding all the query's words as typed (not only their stems, not only an acronym's
 # expansion) lifts its paper by this much (a share of it for some of the words): literal
 # matches outrank expansion-only and stem-only ones (docs/BENCHMARKS.md, relevance).
@@ -68,18 +56,13 @@ KEY = (
     "- 2440587.5 AS INTEGER)) << 32) | n)"
 )
 N_OF_KEY = 4294967295  # key & N_OF_KEY = n
-_INDEXED = (
-    f"{KEY}, index_text(title), index_text(keywords), index_text(abstract), "
-    "index_text(authors), category_text(categories)"
-)
+_INDEXED = f"{KEY}, {INDEXED_SQL}"
 _FTS_COLUMNS = "rowid, " + ", ".join(FTS_FIELDS)
 _REINDEX_FIELDS = ("title", "keywords", "abstract", "authors", "categories", "published")
 # How many of the newest matches a query ranks (see Store.search; docs/BENCHMARKS.md).
 SEARCH_WINDOW = 1000
 # How many of those, best by bm25, are ranked with recency and popularity (and can be paged).
 BLEND_POOL = 200
-PAPER_COLUMNS = ("n", "id", *TEXT_FIELDS, *COUNT_FIELDS, "first_seen")
-_SELECT = ", ".join(f"p.{c}" for c in PAPER_COLUMNS)
 MMAP_BYTES = 8 * 1024**3
 # Bytes of pending index terms FTS5 buffers before writing a segment.
 HASH_SIZE = 128 * 1024 * 1024
@@ -163,35 +146,6 @@ def _cleaned_list(items: tuple[str, ...]) -> str:
 def _hyphenated(literal: str) -> str:
     words = literal.strip()
     return " " + words.replace(" ", "-") if " " in words else "-" + words
-
-
-def _split(text: str | None, sep: str) -> tuple[str, ...]:
-    return tuple(part for part in (text or "").split(sep) if part)
-
-
-def paper_of(row: dict) -> Paper:
-    return Paper(
-        id=row["id"],
-        title=row["title"],
-        abstract=row["abstract"],
-        authors=_split(row["authors"], ", "),
-        published=row["published"],
-        updated=row["updated"],
-        categories=_split(row["categories"], " "),
-        code_url=row["code_url"],
-        project_url=row["project_url"],
-        hf_url=row["hf_url"],
-        keywords=_split(row["keywords"], ", "),
-        ai_summary=row["ai_summary"],
-    )
-
-
-def stored_of(row: dict, before: dict | None = None, score: float = 0.0) -> StoredPaper:
-    """A StoredPaper from a papers row; `before` holds the counts a day earlier, if known."""
-    now = {k: row.get(k) or 0 for k in COUNT_FIELDS}
-    was = {k: (before or {}).get(k) or 0 for k in COUNT_FIELDS}
-    popularity = Popularity(**now, **{f"{k}_growth": max(0, now[k] - was[k]) for k in COUNT_FIELDS})
-    return StoredPaper(paper_of(row), popularity, row.get("first_seen", ""), score)
 
 
 def wire(s: Sighting) -> tuple:
@@ -318,8 +272,8 @@ class Store(TopicsMixin, DigestsMixin, WorkspacesMixin, ActionsMixin):
         conn.execute("PRAGMA foreign_keys=ON")
         conn.execute("PRAGMA busy_timeout=30000")
         # What the search index is given for each field (see bot.core.text and KEY).
-        conn.create_function("index_text", 1, text.index_text, deterministic=True)
-        conn.create_function("category_text", 1, text.category_text, deterministic=True)
+        for function in set(FIELD_TEXT.values()):
+            conn.create_function(function.__name__, 1, function, deterministic=True)
         return conn
 
     @property
@@ -589,30 +543,23 @@ class Store(TopicsMixin, DigestsMixin, WorkspacesMixin, ActionsMixin):
         )
 
     def search(
-        self,
-        match: str,
-        limit: int,
-        offset: int = 0,
-        now: datetime | None = None,
-        *,
-        literals: Sequence[str] = (),
-        newest: bool = False,
+        self, query: Query, limit: int, offset: int = 0, now: datetime | None = None
     ) -> list[tuple[StoredPaper, float]]:
-        """Papers matching an FTS5 expression, best first, as (StoredPaper, score) pairs.
+        """Papers matching a parsed search, best first, as (StoredPaper, score) pairs.
 
         Stages keep common words fast: FTS5 walks the matches newest first by publication date
         (the index's rowid is a date key) and scores only the first SEARCH_WINDOW of them with
         bm25; the BLEND_POOL best of those are ranked by bm25 lifted by up to a quarter each
-        for recency and popularity, and by up to LITERAL_LIFT for the share of `literals`
-        (lower-case words as typed, `bot.core.query.literal_words`) the title holds at a word
-        start. The score returned is the one ranked by. A query matching fewer papers than the
-        window is ranked over all its matches. With `newest` (a query of filters only) the
-        newest matches come first, with score 0.
+        for recency and popularity, and by up to LITERAL_LIFT for the share of the query's words
+        as typed (`fts.literal_words`) the title holds at a word start. The score returned is
+        the one ranked by. A query matching fewer papers than the window is ranked over all its
+        matches. A query of filters only (`cat:cs.RO`) lists the newest matches first, score 0.
         """
         today = (now or utcnow()).date().isoformat()
-        literals = list(literals)[:MAX_LITERALS]
+        newest = query.filters_only
+        literals = literal_words(query)[:MAX_LITERALS]
         params = {
-            "match": match,
+            "match": match_expression(query),
             "today": today,
             "limit": limit,
             "offset": offset,
@@ -656,12 +603,12 @@ class Store(TopicsMixin, DigestsMixin, WorkspacesMixin, ActionsMixin):
         return [(stored_of(row), row["score"]) for row in self._search_rows(sql, params)]
 
     def similar(
-        self, match: str, exclude_id: str, window: int, pool: int
+        self, words: list[str], exclude_id: str, window: int, pool: int
     ) -> list[tuple[StoredPaper, float]]:
-        """Papers matching an FTS5 expression but `exclude_id`, as (StoredPaper, relevance).
+        """Papers holding any of `words` but `exclude_id`, as (StoredPaper, relevance).
 
         The `pool` best by bm25 among the newest `window` matches, best first; relevance is
-        −bm25 (higher is better). "More like this" (bot.core.similar) builds the expression.
+        −bm25 (higher is better). "More like this" (bot.core.similar) chooses the words.
         """
         sql = f"""
             WITH hits AS (
@@ -675,13 +622,19 @@ class Store(TopicsMixin, DigestsMixin, WorkspacesMixin, ActionsMixin):
             FROM hits JOIN papers p ON p.n = hits.k & {N_OF_KEY}
             WHERE p.id != :exclude ORDER BY hits.bm, hits.k DESC
         """
-        params = {"match": match, "exclude": exclude_id, "window": window, "pool": pool + 1}
+        params = {
+            "match": any_word(words),
+            "exclude": exclude_id,
+            "window": window,
+            "pool": pool + 1,
+        }
         rows = self._search_rows(sql, params)
         return [(stored_of(row), row["relevance"]) for row in rows[:pool]]
 
-    def count_matches(self, match: str) -> int:
+    def count_matches(self, query: Query) -> int:
+        """How many stored papers a parsed search matches."""
         sql = "SELECT count(*) FROM papers_fts WHERE papers_fts MATCH ?"
-        return self.db.execute(sql, [match]).fetchone()[0]
+        return self.db.execute(sql, [match_expression(query)]).fetchone()[0]
 
     def recent_with_growth(self, now: datetime, days: int = 3) -> list[StoredPaper]:
         """Papers published, listed or observed in the last `days`, with their 24-hour growth."""

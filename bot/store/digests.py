@@ -4,7 +4,8 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from bot.clock import iso, utcnow
-from bot.core.digest import ChannelSettings, Delivery, PersonSettings
+from bot.core.targets import ChannelSettings, Delivery, PersonSettings
+from bot.store.rows import SELECT_PAPER, stored_of
 from bot.store.topics import immediate
 
 _CHANNEL_FIELDS = {"enabled", "at", "tz", "topics", "size", "quiet", "paused", "checked_day"}
@@ -271,9 +272,7 @@ class DigestsMixin:
 
     def new_papers(self, since: datetime):
         """Papers first stored at or after `since`."""
-        from bot.store.db import _SELECT, stored_of
-
-        sql = f"SELECT {_SELECT} FROM papers p WHERE p.n >= ? ORDER BY p.n"
+        sql = f"SELECT {SELECT_PAPER} FROM papers p WHERE p.n >= ? ORDER BY p.n"
         return [stored_of(r) for r in self.db.query(sql, [self.first_since(since)])]
 
     def listed_since(self, day: str) -> set[str]:

@@ -7,13 +7,12 @@ WorkPool, never on the Bolt thread that acks: one rate-limited call delays one a
 import logging
 from dataclasses import replace
 
-from slack_sdk.errors import SlackApiError
-
 from bot.core.commands import Command, Handlers, Notice, parse
-from bot.core.paper_actions import BibTeX
+from bot.core.replies import BibTeX
 from bot.slack import bibtex_file, paper_blocks
-from bot.slack.client import error_code, for_person
+from bot.slack.client import for_person, time_zone
 from bot.slack.delivery import check_channel
+from bot.slack.listeners import home
 from bot.slack.listeners.guard import BUSY, answered, tell
 from bot.slack.payloads import CommandTooLong, ForgedPayload, SlashCommand, slash_command
 from bot.slack.work import WorkPool
@@ -24,17 +23,6 @@ log = logging.getLogger(__name__)
 # Commands that change what the person's Home tab shows: it is published again after them.
 CHANGES_HOME = {"subscribe", "unsubscribe", "save", "unsave", "digest"}
 NEEDS_TZ = {"channel", "digest", "subscribe"}
-
-
-def time_zone(client, user: str) -> str | None:
-    """The person's IANA time zone from users.info; None (UTC) if Slack will not say."""
-    try:
-        return client.users_info(user=user)["user"].get("tz")
-    except SlackApiError as exc:
-        log.warning("users.info failed for a /papers user: %s", error_code(exc))
-    except (KeyError, TypeError, AttributeError):
-        log.warning("users.info answered without a user")
-    return None
 
 
 def answer(handlers: Handlers, typed: SlashCommand, respond, client) -> None:
@@ -55,8 +43,6 @@ def answer(handlers: Handlers, typed: SlashCommand, respond, client) -> None:
             reply = bibtex_file.share(client, who, reply)
         respond(response_type="ephemeral", **paper_blocks.render(reply))
     if parsed.name in CHANGES_HOME and parsed.arg.strip().lower() not in ("", "status"):
-        from bot.slack.listeners import home  # home imports time_zone from here
-
         home.publish(handlers, client, who)
 
 

@@ -7,8 +7,7 @@ from slack_sdk.errors import SlackApiError, SlackRequestError
 from bot.core.commands import Command, Handlers, Notice, Who, trending_list
 from bot.errors import PapersError
 from bot.slack import blocks, paper_blocks
-from bot.slack.client import error_code, for_person
-from bot.slack.listeners.commands import time_zone
+from bot.slack.client import error_code, for_person, time_zone
 
 log = logging.getLogger(__name__)
 
