@@ -8,10 +8,11 @@ beside a baseline taken in the same run:
 - `/papers` ack and answer p50/p99 with 20 in flight through the Slack emulator against the real
   `papers-bot run` process, and its VmRSS split into RssAnon / RssFile / RssShmem;
 - the same while `papers-bot ingest --file` imports IMPORT_N more papers into the store the bot
-  serves (baseline: the same load for the same number of commands without the import);
+  serves (baseline: the same load, as many commands (at most 1,000), without the import);
 - the daily ingest (2,000 new + 20,000 seen) on the big store beside a naive upsert.
 
-Writes bench/out/serve_<N>.json and prints a table.
+`python -m bench.serve [search] [slack] [import] [ingest]` runs only those parts. Writes
+bench/out/serve_<N>.json (serve_<N>_<parts>.json for some parts) and prints the figures.
 """
 
 from __future__ import annotations
@@ -38,10 +39,24 @@ ROOT = Path(__file__).resolve().parent.parent
 MB = 1024 * 1024
 # Ways of giving the search connection memory, as bot.store.db constants.
 SEARCH_MEMORY = {
-    "map of the whole file (before)": {"MMAP_BYTES": 8 * 1024**3, "SEARCH_CACHE_BYTES": 2 * MB},
-    "no map, cache 2 MB": {"MMAP_BYTES": 0, "SEARCH_CACHE_BYTES": 2 * MB},
-    "no map, cache 64 MB (now)": {"MMAP_BYTES": 0, "SEARCH_CACHE_BYTES": 64 * MB},
+    "map of the whole file, 2 MB cache (before)": {
+        "MMAP_BYTES": 8 * 1024**3,
+        "SEARCH_CACHE_BYTES": 2 * MB,
+        "SEARCHERS": 1,
+    },
+    "no map, 2 MB cache a connection (now)": {
+        "MMAP_BYTES": 0,
+        "SEARCH_CACHE_BYTES": 4 * MB,
+        "SEARCHERS": 2,
+    },
+    "no map, 64 MB cache": {"MMAP_BYTES": 0, "SEARCH_CACHE_BYTES": 64 * MB, "SEARCHERS": 1},
 }
+# The running bot as it was before issue 14's serving changes, for the baseline in the same run.
+BEFORE = {
+    **{f"bot.store.db.{k}": v for k, v in SEARCH_MEMORY[next(iter(SEARCH_MEMORY))].items()},
+    "bot.slack.work.ACK_WHEN_LISTENER_RETURNS": False,
+}
+PARTS = ("search", "slack", "import", "ingest")
 IMPORT_N = 200_000
 # Months of the papers imported beside the bot: older than the corpus, so ids never collide.
 IMPORT_FIRST_MONTH = (2015, 1)
@@ -183,6 +198,7 @@ class Load:
     """`in_flight` senders, each sending `/papers QUERY` and waiting for its answer, in turn."""
 
     BUSY_OR_ERROR = ("busy", "went wrong", "try again")
+    SEGMENT = 200
 
     def __init__(self, emu, queries: Sequence[str], in_flight: int = 20):
         self.emu, self.queries, self.in_flight = emu, list(queries), in_flight
@@ -215,7 +231,19 @@ class Load:
                 self.failed.append(f"{text!r}: {answer[:120]}")
 
     def run(self, count: int | None = None, until: Callable[[], bool] | None = None) -> None:
-        """`count` commands, or commands until `until()` is true, `in_flight` at a time."""
+        """`count` commands, or commands until `until()` is true, `in_flight` at a time.
+
+        In rounds of SEGMENT commands with the emulator's record cleared between them: it
+        keeps every answer posted and each wait scans them all, so over thousands of commands
+        the emulator itself (in this process) would become what is measured."""
+        done = 0
+        while (count is None or done < count) and not (until is not None and until()):
+            n = self.SEGMENT if count is None else min(self.SEGMENT, count - done)
+            self._segment(n, until)
+            self.emu.reset()
+            done += n
+
+    def _segment(self, count: int, until: Callable[[], bool] | None) -> None:
         taken = iter(range(10**9))
         lock = threading.Lock()
 
@@ -223,9 +251,11 @@ class Load:
             while True:
                 with lock:
                     i = next(taken)
-                if (count is not None and i >= count) or (until is not None and until()):
+                if i >= count or (until is not None and until()):
                     return
-                self.one(self.queries[i % len(self.queries)])
+                with self.lock:
+                    k = self.sent
+                self.one(self.queries[k % len(self.queries)])
 
         with ThreadPoolExecutor(self.in_flight) as pool:
             for f in [pool.submit(sender) for _ in range(self.in_flight)]:
@@ -293,7 +323,7 @@ def import_file(path: Path, n: int = IMPORT_N) -> Path:
 
 def slack_beside_import(db: Path, extra: Path, queries: Sequence[str]) -> dict:
     """On a copy of the store: `/papers` with 20 in flight for as long as `papers-bot ingest
-    --file extra` runs on the same file; then the same number of commands without it."""
+    --file extra` runs on the same file; then as many commands (at most 1,000) without it."""
     from tests.bot_process import bot_env
     from tests.slack_emulator import SlackEmulator
 
@@ -330,7 +360,7 @@ def slack_beside_import(db: Path, extra: Path, queries: Sequence[str]) -> dict:
                 import_s = time.perf_counter() - t0
                 output = ingest.stdout.read().strip().splitlines()
                 after = Load(emu, queries)
-                after.run(during.sent)
+                after.run(min(during.sent, 1000))
                 memory = _status(bot.proc.pid)
             finally:
                 bot.stop()
@@ -362,36 +392,34 @@ def daily_ingest(db: Path, jsonl: Path, base_db: Path) -> dict:
     }
 
 
-def store(n: int, out: Path) -> tuple[Path, Path]:
-    """The corpus of n papers and its store, built with `papers-bot ingest --file` if missing."""
+def store(n: int, out: Path, db: Path | None = None) -> tuple[Path, Path]:
+    """The corpus of n papers and its store (`db`, default `serve_<n>.db`), built with
+    `papers-bot ingest --file` if missing."""
     jsonl = corpus.generate(out / f"corpus_{n}.jsonl", n)
-    db = out / f"serve_{n}.db"
+    db = db or out / f"serve_{n}.db"
     if not db.exists():
         ours.ours_backfill(jsonl, db)
     return jsonl, db
 
 
-def run(n: int, out: Path, parts: Sequence[str]) -> dict:
+def run(n: int, out: Path, parts: Sequence[str] = PARTS, db: Path | None = None) -> dict:
     step = time.perf_counter()
 
     def say(what: str) -> None:
         print(f"[{time.perf_counter() - step:7.1f}s] {what}", flush=True)
 
     say(f"store of {n:,} papers")
-    jsonl, db = store(n, out)
+    jsonl, db = store(n, out, db)
     queries = corpus.iter_queries()
     r: dict = {"n": n}
     if "search" in parts:
         say("search p50/p99 and memory, each setting in its own process")
         r["search_memory"] = search_memory(db)
     if "slack" in parts:
-        say("/papers, 20 in flight: the settings before, then as shipped")
-        before = {
-            f"bot.store.db.{k}": v
-            for k, v in SEARCH_MEMORY["map of the whole file (before)"].items()
-        }
-        r["slack_before"] = slack(db, queries, patch=before)
-        r["slack"] = slack(db, queries)
+        say("/papers, 20 in flight: the settings before, then as shipped, twice in turn")
+        for k in range(2):
+            r[f"slack_before_{k}"] = slack(db, queries, patch=BEFORE)
+            r[f"slack_{k}"] = slack(db, queries)
     if "import" in parts:
         say(f"/papers while {IMPORT_N:,} papers are imported beside it")
         extra = import_file(out / f"import_{IMPORT_N}.jsonl")
@@ -403,17 +431,51 @@ def run(n: int, out: Path, parts: Sequence[str]) -> dict:
     return r
 
 
+def table(r: dict) -> str:
+    """The figures of `run` as lines of text, as docs/BENCHMARKS.md shows them."""
+    lines = []
+    for name, v in r.get("search_memory", {}).items():
+        m = v["memory_after_200_mb"]
+        lines.append(
+            f"search {name}: p50 {v['p50_ms']:.2f} ms, p99 {v['p99_ms']:.2f} ms; after 200 "
+            f"queries VmRSS {m['VmRSS']:.0f} MB (RssAnon {m['RssAnon']:.0f}, "
+            f"RssFile {m['RssFile']:.0f})"
+        )
+    runs = [(k, v) for k, v in r.items() if k.startswith("slack")]
+    if "beside_import" in r:
+        runs += [(f"{k} import", r["beside_import"][k]) for k in ("during", "without")]
+    for name, v in runs:
+        m = v.get("memory_mb") or r["beside_import"]["memory_mb"]
+        lines.append(
+            f"{name}: {v['answered']}/{v['commands']} answered, {v['failed']} failed; ack p50 "
+            f"{v['ack_p50_ms']:.1f} p99 {v['ack_p99_ms']:.1f} ms; answer p50 "
+            f"{v['answer_p50_ms']:.0f} p99 {v['answer_p99_ms']:.0f} ms; VmRSS {m['VmRSS']:.0f} "
+            f"MB (RssAnon {m['RssAnon']:.0f}, RssFile {m['RssFile']:.0f})"
+        )
+    if "beside_import" in r:
+        b = r["beside_import"]
+        lines.append(f"import beside the bot: {b['import_s']:.1f} s, {b['import_output']}")
+    if "daily_ingest" in r:
+        d = r["daily_ingest"]
+        lines.append(
+            f"daily ingest 2,000 new + 20,000 seen: ours {d['ours']['seconds']:.2f} s, naive "
+            f"upsert {d['baseline']['seconds']:.2f} s"
+        )
+    return "\n".join(lines)
+
+
 def main(argv: list[str]) -> None:
     if argv[:1] == ["search-child"]:
         _search_child(argv[1], [json.loads(a) for a in argv[3:]], rounds=int(argv[2]))
         return
     n = int(os.environ.get("BENCH_N", "1000000"))
     out = Path(os.environ.get("BENCH_DIR", ROOT / "bench" / "out"))
-    parts = argv or ["search", "slack", "import", "ingest"]
+    parts = argv or PARTS
     results = run(n, out, parts)
-    path = write_json(out / f"serve_{n}.json", results)
-    print(json.dumps(results, indent=1))
-    print(f"written to {path}")
+    name = f"serve_{n}.json" if list(parts) == list(PARTS) else f"serve_{n}_{'-'.join(parts)}.json"
+    path = write_json(out / name, results)
+    print(table(results))
+    print(f"wrote {path}")
 
 
 if __name__ == "__main__":

@@ -81,12 +81,14 @@ SEARCH_WINDOW = 1000
 BLEND_POOL = 200
 PAPER_COLUMNS = ("n", "id", *TEXT_FIELDS, *COUNT_FIELDS, "first_seen")
 _SELECT = ", ".join(f"p.{c}" for c in PAPER_COLUMNS)
-# The search connection's memory (docs/BENCHMARKS.md, "The running bot"): no map of the store
-# file, and a page cache of its own. A map of the whole file was 20 % faster at a million
-# papers, but each search reads its 200 best rows from anywhere in the papers table, so the
-# map ended up holding most of the file resident (813 MB after 200 searches, counted in VmRSS).
+# The search connections' memory (docs/BENCHMARKS.md, "The running bot"): no map of the store
+# file, and SQLite's usual page cache (2 MB) each. A map of the whole file made searches 20-30 %
+# faster at a million papers, but each search reads its 200 best rows from anywhere in the
+# papers table, so the map came to hold most of the file resident (814 MB after 200 searches,
+# counted in the bot's VmRSS). A 64 MB cache was no faster than 2 MB: those reads are spread
+# over a gigabyte.
 MMAP_BYTES = 0
-SEARCH_CACHE_BYTES = 64 * 1024**2  # shared out among the SEARCHERS connections
+SEARCH_CACHE_BYTES = 4 * 1024**2  # shared out among the SEARCHERS connections
 SEARCHERS = 2
 # Bytes of pending index terms FTS5 buffers before writing a segment.
 HASH_SIZE = 128 * 1024 * 1024
