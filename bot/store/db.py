@@ -81,12 +81,12 @@ SEARCH_WINDOW = 1000
 BLEND_POOL = 200
 PAPER_COLUMNS = ("n", "id", *TEXT_FIELDS, *COUNT_FIELDS, "first_seen")
 _SELECT = ", ".join(f"p.{c}" for c in PAPER_COLUMNS)
-# The search connections' memory (docs/BENCHMARKS.md, "The running bot"): no map of the store
-# file, and SQLite's usual page cache (2 MB) each. A map of the whole file made searches 20-30 %
-# faster at a million papers, but each search reads its 200 best rows from anywhere in the
-# papers table, so the map came to hold most of the file resident (814 MB after 200 searches,
-# counted in the bot's VmRSS). A 64 MB cache was no faster than 2 MB: those reads are spread
-# over a gigabyte.
+# The search connections' memory (docs/BENCHMARKS.md, "The running bot on a big store"): no map
+# of the store file, and SQLite's usual page cache (2 MB) each. A map of the whole file made
+# searches 20-40 % faster at a million papers, but each search reads its 200 best rows from
+# anywhere in the papers table, so the map came to hold most of the file resident (814 MB
+# after 200 searches, counted in the bot's VmRSS). A 64 MB cache was no faster than 2 MB:
+# those rows are spread over the whole table (963 MB at a million papers).
 MMAP_BYTES = 0
 SEARCH_CACHE_BYTES = 4 * 1024**2  # shared out among the SEARCHERS connections
 SEARCHERS = 2
