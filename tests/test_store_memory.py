@@ -2,6 +2,7 @@
 
 import os
 import random
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -73,3 +74,20 @@ def test_searches_leave_no_store_pages_resident(many, monkeypatch):
     """The search connection reads through its own bounded page cache, not a map of the file
     (a map of the whole file grew to 813 MB resident at a million papers)."""
     assert _growth_after_searches(many, monkeypatch, store_db.MMAP_BYTES) < 512 * 1024
+
+
+def test_searches_from_many_threads_answer_as_one_at_a_time(many):
+    """Twelve threads share the search connections (bot.store.db.SEARCHERS) and each gets the
+    answer a lone search gets."""
+    store = Store(many)
+    alone = {w: [p.paper.id for p in search(store, w, limit=10).papers] for w in WORDS[:24]}
+
+    def ids(word: str) -> tuple[str, list[str]]:
+        return word, [p.paper.id for p in search(store, word, limit=10).papers]
+
+    with ThreadPoolExecutor(12) as pool:
+        together = list(pool.map(ids, list(alone) * 3))
+    store.close()
+    assert len(together) == 72
+    assert all(found == alone[word] for word, found in together)
+    assert all(len(found) == 10 for found in alone.values())

@@ -20,7 +20,8 @@ log = logging.getLogger(__name__)
 # Bolt's `process_before_response`. Listeners only ack, check and submit, so Bolt may run them
 # on the thread that received the request and send the ack as they return. Otherwise Bolt hands
 # each to another pool and polls every 10 ms for ack(): one more thread to wake on a busy
-# machine, and 5 ms more per ack at the median (docs/BENCHMARKS.md, "The running bot").
+# machine, and 5 ms more per ack at the median (docs/BENCHMARKS.md, "The running bot on a big
+# store").
 ACK_WHEN_LISTENER_RETURNS = True
 
 

@@ -359,10 +359,10 @@ class Store(TopicsMixin, DigestsMixin, WorkspacesMixin, ActionsMixin):
             pass
         with self._search_lock:
             if self._searchers_made < SEARCHERS:
-                self._searchers_made += 1
                 conn = self._connect()
                 conn.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
                 conn.execute(f"PRAGMA cache_size=-{SEARCH_CACHE_BYTES // SEARCHERS // 1024}")
+                self._searchers_made += 1
                 return conn
         return self._searchers.get()
 
