@@ -204,6 +204,11 @@ def main() -> None:
             print(f"   ours {oid} {otitle:<60}  bm25 {bid} {btitle}")
     path = write_json(out / f"results_{n}.json", {"raw": results, "table": rows})
     print(f"\nwrote {path}")
+    if os.environ.get("BENCH_SERVE"):  # the running bot on this store: `python -m bench.serve`
+        from bench import serve
+
+        served = serve.run(n, out, db=out / f"ours_{n}.db")
+        print(f"wrote {write_json(out / f'serve_{n}.json', served)}")
     print(json.dumps({"n": n}))
 
 

@@ -21,7 +21,7 @@ from bot.slack.installations import TeamClients
 from bot.slack.listeners import register
 from bot.slack.oauth import NOT_INSTALLED, oauth_settings
 from bot.slack.socket_mode import Watchdog, socket_handler
-from bot.slack.work import WorkPool
+from bot.slack.work import ACK_WHEN_LISTENER_RETURNS, WorkPool
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -52,7 +52,7 @@ def build_app(
             signing_secret=settings.signing_secret or "",
             oauth_settings=oauth_settings(settings, store),
             user_facing_authorize_error_message=NOT_INSTALLED,
-            process_before_response=False,
+            process_before_response=ACK_WHEN_LISTENER_RETURNS,
         )
     else:
         app = App(
@@ -61,7 +61,7 @@ def build_app(
             # check_token() already ran auth.test and turned failures into one line.
             token_verification_enabled=False,
             # A plain ack: the answer always follows through respond().
-            process_before_response=False,
+            process_before_response=ACK_WHEN_LISTENER_RETURNS,
         )
     register(app, Handlers(store, fetch_paper=paper_fetcher(settings, store)), pool or WorkPool())
     return app

@@ -1,9 +1,10 @@
 """The bounded pool that runs the slow work after `ack()`, apart from the threads that ack.
 
-Bolt runs listeners on its own thread pool and acks from there. If the work after `ack()` ran on
-those threads too, a Web API call waiting out a 429 (`users.info` with `Retry-After: 60`) would
-hold a Bolt thread, and ten such commands would leave none to ack the next one. Listeners
-therefore ack, hand the rest to `WorkPool.submit()` and return at once. The pool has a fixed
+Bolt runs listeners on the threads that receive requests and acks as they return
+(ACK_WHEN_LISTENER_RETURNS). If the work after `ack()` ran on those threads too, a Web API call
+waiting out a 429 (`users.info` with `Retry-After: 60`) would hold a Bolt thread, and ten such
+commands would leave none to ack the next one. Listeners therefore ack, hand the rest to
+`WorkPool.submit()` and return at once. The pool has a fixed
 number of workers and a fixed queue; when both are full, `submit()` says so at once and the
 listener answers "busy" instead of queueing without end.
 
@@ -16,6 +17,12 @@ import threading
 from collections.abc import Callable
 
 log = logging.getLogger(__name__)
+# Bolt's `process_before_response`. Listeners only ack, check and submit, so Bolt may run them
+# on the thread that received the request and send the ack as they return. Otherwise Bolt hands
+# each to another pool and polls every 10 ms for ack(): one more thread to wake on a busy
+# machine, and 5 ms more per ack at the median (docs/BENCHMARKS.md, "The running bot on a big
+# store").
+ACK_WHEN_LISTENER_RETURNS = True
 
 
 class WorkPool:

@@ -5,6 +5,7 @@ Bolt's worker threads and the scheduler can read in parallel while one of them w
 """
 
 import fcntl
+import queue
 import sqlite3
 import threading
 from collections import Counter
@@ -63,7 +64,15 @@ _REINDEX_FIELDS = ("title", "keywords", "abstract", "authors", "categories", "pu
 SEARCH_WINDOW = 1000
 # How many of those, best by bm25, are ranked with recency and popularity (and can be paged).
 BLEND_POOL = 200
-MMAP_BYTES = 8 * 1024**3
+# The search connections' memory (docs/BENCHMARKS.md, "The running bot on a big store"): no map
+# of the store file, and SQLite's usual page cache (2 MB) each. A map of the whole file made
+# searches 20-40 % faster at a million papers, but each search reads its 200 best rows from
+# anywhere in the papers table, so the map came to hold most of the file resident (814 MB
+# after 200 searches, counted in the bot's VmRSS). A 64 MB cache was no faster than 2 MB:
+# those rows are spread over the whole table (963 MB at a million papers).
+MMAP_BYTES = 0
+SEARCH_CACHE_BYTES = 4 * 1024**2  # shared out among the SEARCHERS connections
+SEARCHERS = 2
 # Bytes of pending index terms FTS5 buffers before writing a segment.
 HASH_SIZE = 128 * 1024 * 1024
 # Stay well under SQLite's host-parameter limit in IN (...) lists.
@@ -195,9 +204,11 @@ class Store(TopicsMixin, DigestsMixin, WorkspacesMixin, ActionsMixin):
     def __init__(self, path: str | Path):
         self.path = str(path)
         self._local = threading.local()
-        # One connection for searches, shared by all threads: searches take milliseconds,
-        # and a single memory map of the file keeps resident memory counted once.
-        self._searcher: sqlite3.Connection | None = None
+        # SEARCHERS connections for searches, shared by all threads: a search holds one for
+        # milliseconds (SQLite runs without the GIL, so two use both cores), and each keeps
+        # one page cache however many threads search.
+        self._searchers: queue.LifoQueue[sqlite3.Connection] = queue.LifoQueue()
+        self._searchers_made = 0
         self._search_lock = threading.Lock()
         with self.translating_errors(), migration_lock(self.path):
             migrations.apply(self.db)
@@ -285,15 +296,29 @@ class Store(TopicsMixin, DigestsMixin, WorkspacesMixin, ActionsMixin):
         return db
 
     def _search_rows(self, sql: str, params: dict) -> list[dict]:
-        with self._search_lock:
-            if self._searcher is None:
-                self._searcher = self._connect()
-                # Pages through the OS page cache with no system call each: at a million
-                # papers this halves search time (docs/BENCHMARKS.md).
-                self._searcher.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
-            cursor = self._searcher.execute(sql, params)
+        conn = self._take_searcher()
+        try:
+            cursor = conn.execute(sql, params)
             names = [d[0] for d in cursor.description]
             return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        finally:
+            self._searchers.put(conn)
+
+    def _take_searcher(self) -> sqlite3.Connection:
+        """A search connection: a free one, a new one while fewer than SEARCHERS exist, else
+        the first one given back."""
+        try:
+            return self._searchers.get_nowait()
+        except queue.Empty:
+            pass
+        with self._search_lock:
+            if self._searchers_made < SEARCHERS:
+                conn = self._connect()
+                conn.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
+                conn.execute(f"PRAGMA cache_size=-{SEARCH_CACHE_BYTES // SEARCHERS // 1024}")
+                self._searchers_made += 1
+                return conn
+        return self._searchers.get()
 
     def _mark_index_stale(self) -> None:
         self.db.execute("INSERT OR IGNORE INTO meta VALUES ('index_stale', '1')")
@@ -336,9 +361,9 @@ class Store(TopicsMixin, DigestsMixin, WorkspacesMixin, ActionsMixin):
             db.conn.close()
             self._local.db = None
         with self._search_lock:
-            if self._searcher is not None:
-                self._searcher.close()
-                self._searcher = None
+            while not self._searchers.empty():
+                self._searchers.get_nowait().close()
+                self._searchers_made -= 1
 
     # -- writing ---------------------------------------------------------------------------
 
