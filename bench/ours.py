@@ -246,7 +246,7 @@ def ours_digest(new: list[dict], people: Sequence[Sequence[str]]) -> dict:
     `seconds` is `match_topics` called as the digest run calls it
     (bot.core.digest_run.NewPapers.gather: every distinct topic once, with bm25 relevance): the
     figure beside the baseline's one query per person. `seconds_shared_dms` is
-    `NewPapers.digest_for` for every person, as the run chooses each DM (every topic a place,
+    `NewPapers.digests_for` everyone, as the run chooses each DM (every topic a place,
     each paper once under its best topic). `cpu_s`
     is the matching's process time, less disturbed than wall time by other work on the
     machine; `gc_collections` the collections per generation during the matching.
@@ -272,7 +272,7 @@ def ours_digest(new: list[dict], people: Sequence[Sequence[str]]) -> dict:
     collections = [g["collections"] - b for g, b in zip(gc.get_stats(), before, strict=True)]
     news = NewPapers(papers, hits, relevance, set())
     t1 = time.perf_counter()
-    dms = [news.digest_for(p, now).digest for p in persons]
+    dms = [choice.digest for choice in news.digests_for(persons, now)]
     shared = time.perf_counter() - t1
     return {
         "seconds": seconds,

@@ -5,7 +5,9 @@ the new papers (bot.store.matching), and each person's digest is then chosen fro
 their topics: 100,000 people rarely hold more than a few thousand distinct topics.
 """
 
-from collections.abc import Iterable
+from bisect import bisect_right
+from collections.abc import Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
@@ -237,7 +239,7 @@ def choose_thread(
 # -- personal digests ---------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class PersonalDigest:
     """What one person gets: papers grouped by topic, how many more each topic has, and for a
     paper matching several of their topics, the others (`also`)."""
@@ -256,7 +258,7 @@ def personal_digest(
     hits: dict[str, list[str]],
     eligible: set[str],
     limit: int = DM_MAX,
-    rank: dict[str, int] | None = None,
+    rank: dict[str, float] | None = None,
     relevance: dict[tuple[str, str], float] | None = None,
 ) -> PersonalDigest:
     """Share `limit` places out across the person's topics: every topic with new matches gets
@@ -264,60 +266,150 @@ def personal_digest(
 
     A paper matching several topics is placed under the one it matches best (`relevance`,
     then the person's topic order) and notes the others. Groups follow the person's topic
-    order; papers in a group, and the order topics get their first place, follow `rank`.
+    order; papers in a group, and the order topics get their first place, follow `rank`
+    (ties: the person's topic order, then each topic's hit order).
 
     :param hits: topic → matching ids, best first (from `match_topics`).
     :param eligible: ids new for this person and never sent to them.
     :param rank: paper id → its place in the day's trending order (0 is best); by default
-        each paper's best place in `hits`.
+        each paper's best place in `hits`. For many people at once, `TopicPlaces` is faster.
     """
     topics = list(dict.fromkeys(topics))
-    order = {t: n for n, t in enumerate(topics)}
-    matched: dict[str, list[str]] = {}  # paper → the person's topics it matches, in order
+    matched: dict[str, None] = {}  # every eligible hit, in topic order then hit order
     for topic in topics:
-        for pid in hits.get(topic, ()):
-            if pid in eligible:
-                if pid in matched:
-                    matched[pid].append(topic)
-                else:
-                    matched[pid] = [topic]
+        matched.update((pid, None) for pid in hits.get(topic, ()) if pid in eligible)
     if rank is None:
         rank = {}
         for topic in topics:
             for n, pid in enumerate(hits.get(topic, ())):
                 rank[pid] = min(rank.get(pid, n), n)
     last = len(rank)
-    ordered = sorted(matched, key=lambda pid: rank.get(pid, last))  # best first
-    fit = relevance or {}
-    home: dict[str, str] = {}
-    own: dict[str, list[str]] = {t: [] for t in topics}
-    for pid in ordered:
-        ts = matched[pid]
-        best = ts[0]
-        if len(ts) > 1:
-            best = max(ts, key=lambda t, pid=pid: (fit.get((t, pid), 0.0), -order[t]))
-        home[pid] = best
-        own[best].append(pid)
-    chosen: set[str] = set()
-    served: set[str] = set()
-    for pid in ordered:  # each topic's best paper first, best topics first
-        if len(chosen) >= limit:
-            break
-        if home[pid] not in served:
-            served.add(home[pid])
-            chosen.add(pid)
-    for pid in ordered:  # then the best of the rest
-        if len(chosen) >= limit:
-            break
-        chosen.add(pid)
-    digest = PersonalDigest()
-    for topic in topics:
-        shown = [pid for pid in own[topic] if pid in chosen]
-        if shown:
-            digest.groups.append((topic, shown))
-        if len(own[topic]) > len(shown):
-            digest.more[topic] = len(own[topic]) - len(shown)
-    digest.also = {
-        pid: [t for t in matched[pid] if t != home[pid]] for pid in chosen if len(matched[pid]) > 1
-    }
-    return digest
+    ordered = sorted(matched, key=lambda pid: rank.get(pid, last))  # best first, stable
+    place = {pid: n for n, pid in enumerate(ordered)}
+    lists = [
+        sorted(place[pid] for pid in dict.fromkeys(hits.get(topic, ())) if pid in place)
+        for topic in topics
+    ]
+    return share_out(topics, lists, [set(r) for r in lists], ordered, limit, relevance or {})[0]
+
+
+def share_out(
+    topics: list[str],
+    lists: list[Sequence[int]],
+    sets: list[AbstractSet[int]],
+    ids: Sequence[str],
+    limit: int,
+    fit: dict[tuple[str, str], float],
+) -> tuple[PersonalDigest, int]:
+    """`personal_digest`'s choice on places (0 is best): (the digest, how many papers matched).
+
+    :param topics: the person's distinct topics, in their order.
+    :param lists: per topic, the places of its eligible hits, ascending; `sets`: the same as sets.
+    :param ids: place → paper id. `fit`: (topic, paper id) → relevance, higher is better.
+    """
+    if not all(lists):  # a topic without papers shows nothing: leave it out
+        kept = [n for n, rs in enumerate(lists) if rs]
+        topics = [topics[n] for n in kept]
+        lists = [lists[n] for n in kept]
+        sets = [sets[n] for n in kept]
+    k = len(topics)
+    if k < 2:
+        if not k:
+            return PersonalDigest([], {}, {}), 0
+        rs, topic = lists[0], topics[0]
+        more = {topic: len(rs) - limit} if len(rs) > limit else {}
+        groups = [(topic, [ids[r] for r in rs[:limit]])] if limit > 0 else []
+        return PersonalDigest(groups, more, {}), len(rs)
+    also: dict[str, list[str]] = {}
+    sizes = [len(rs) for rs in lists]  # of each topic's own papers, once shared ones are placed
+    matching = sum(sizes)
+    multi: set[int] = set()  # places matching several topics (few: pairwise, set against set)
+    for i in range(1, k):
+        for j in range(i):
+            common = sets[j] & sets[i]
+            if common:
+                multi |= common
+    if multi:
+        lists = list(lists)
+        away: dict[int, set[int]] = {}  # topic index → its places placed under another topic
+        for r in multi:
+            pid = ids[r]
+            ts = [i for i in range(k) if r in sets[i]]
+            best = max(ts, key=lambda i, pid=pid: (fit.get((topics[i], pid), 0.0), -i))
+            also[pid] = [topics[i] for i in ts if i != best]
+            matching -= len(ts) - 1
+            for i in ts:
+                if i != best:
+                    away.setdefault(i, set()).add(r)
+        for i, gone in away.items():  # only a head is shown: filter no further than needed
+            sizes[i] -= len(gone)
+            lists[i] = [r for r in lists[i][: limit + 1 + len(gone)] if r not in gone]
+    if sum(sizes) <= limit:
+        shown = sizes
+    else:
+        firsts = sorted([rs[0] for rs in lists if rs])[:limit]  # each topic's best, best first
+        chosen = set(firsts)
+        room = limit - len(chosen)
+        # then the best of the rest: every other place up to the last one taken
+        rest = sorted(set().union(*[rs[: room + 1] for rs in lists]) - chosen)[:room]
+        cut = rest[-1] if rest else -1
+        shown = [
+            max(bisect_right(rs, cut), 1 if rs and rs[0] in chosen else 0) if rs else 0
+            for rs in lists
+        ]
+        if also:
+            shown_ids = {ids[r] for r in chosen.union(rest)}
+            also = {pid: ts for pid, ts in also.items() if pid in shown_ids}
+    groups, more = [], {}
+    for topic, rs, n, size in zip(topics, lists, shown, sizes, strict=True):
+        if n:
+            groups.append((topic, [ids[r] for r in rs[:n]]))
+        if size > n:
+            more[topic] = size - n
+    return PersonalDigest(groups, more, also), matching
+
+
+class TopicPlaces:
+    """The day's hits of every topic as places in one trending order, built once for everyone:
+    `choose` then shares out a person's DM without per-paper dictionaries.
+
+    :param hits: topic → matching ids (from `match_topics`); every id must be in `rank`.
+    :param rank: paper id → its place in the day's trending order (0 is best, each place once).
+    :param relevance: (topic, paper id) → how well it matches, as `match_topics` fills it.
+    """
+
+    def __init__(
+        self,
+        hits: dict[str, list[str]],
+        rank: dict[str, int],
+        relevance: dict[tuple[str, str], float] | None = None,
+    ) -> None:
+        self.ids = [""] * len(rank)
+        for pid, n in rank.items():
+            self.ids[n] = pid
+        self.lists = {t: tuple(sorted({rank[pid] for pid in ids})) for t, ids in hits.items()}
+        self.sets = {t: frozenset(rs) for t, rs in self.lists.items()}
+        self.fit = relevance or {}
+        self._shared: dict[tuple[tuple[str, ...], int], tuple[PersonalDigest, int]] = {}
+
+    def choose(
+        self, topics: Iterable[str], limit: int, keep: AbstractSet[int] | None = None
+    ) -> tuple[PersonalDigest, int]:
+        """`personal_digest` for one person: (their digest, how many of `keep` matched).
+
+        :param keep: places eligible for this person; None: every hit. Without `keep`, people
+            with the same topics in the same order share one digest: do not change it.
+        """
+        topics = tuple(dict.fromkeys(topics))
+        if keep is None:
+            key = (topics, limit)
+            found = self._shared.get(key)
+            if found is None:
+                lists = [self.lists.get(t, ()) for t in topics]
+                sets = [self.sets.get(t, frozenset()) for t in topics]
+                found = share_out(list(topics), lists, sets, self.ids, limit, self.fit)
+                self._shared[key] = found
+            return found
+        lists = [[r for r in self.lists.get(t, ()) if r in keep] for t in topics]
+        sets = [set(rs) for rs in lists]
+        return share_out(list(topics), lists, sets, self.ids, limit, self.fit)
