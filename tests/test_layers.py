@@ -150,3 +150,17 @@ def test_each_lower_layer_imports_only_what_readme_allows():
     assert found == []
     readme = (BOT.parent / "README.md").read_text(encoding="utf-8")
     assert "What each layer may import" in readme  # the table above mirrors that section
+
+
+def test_the_command_handlers_are_built_only_by_the_composition_root():
+    # bot/cli.py builds the core's `/papers` Handlers (and their paper fetcher) and hands them
+    # to the Slack app and the console; no adapter builds its own.
+    builders = []
+    for path in sorted(BOT.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) in (
+                "Handlers",
+                "paper_fetcher",
+            ):
+                builders.append(f"{path.relative_to(BOT).as_posix()}:{node.func.id}")
+    assert sorted(set(builders)) == ["cli.py:Handlers", "cli.py:paper_fetcher"]
