@@ -101,12 +101,15 @@ def _serve(settings, store: Store, http_mode: bool, port: int) -> None:
     """Slack clients, the app, the scheduler (run by the lease holder) and its jobs, served."""
     from bot import scheduler
     from bot.core import similar
+    from bot.core.commands import Handlers
     from bot.core.digest_run import DigestTick
+    from bot.lookup import paper_fetcher
     from bot.slack import app as slack_app
     from bot.slack.delivery import Pacer, SlackDeliverer
 
     client, clients = slack_app.connect(settings, store, http_mode)
-    app = slack_app.build_app(settings, store, client)
+    handlers = Handlers(store, fetch_paper=paper_fetcher(settings, store))
+    app = slack_app.build_app(settings, store, client, handlers)
     stop = slack_app.stop_on_signals()
     # The ingest jobs and the digest tick, run by whichever process holds the store's lease;
     # what was sent lives in SQLite, not in the scheduler.

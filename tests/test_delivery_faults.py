@@ -11,7 +11,16 @@ import pytest
 from bot.clock import utcnow
 from bot.slack.client import make_client
 from bot.slack.delivery import EVENT_TYPE
-from tests.test_delivery import TEAM, emu, reply_ids, run, seed_trending, slack, thread_of
+from tests.test_delivery import (
+    TEAM,
+    emu,
+    posted_to,
+    reply_ids,
+    run,
+    seed_trending,
+    slack,
+    thread_of,
+)
 
 __all__ = ["emu", "slack"]  # fixtures
 
@@ -30,7 +39,7 @@ def test_a_refused_reply_is_posted_once_in_plain_text_and_the_thread_goes_on(emu
     store.save_channel(TEAM, "CLIVE", size=5)
     emu.fail_next("chat.postMessage", "msg_too_long", match=f"*2. <https://arxiv.org/abs/{ids[1]}|")
     report = run(slack, store)
-    assert report.failed == [] and len(report.posted) == 1
+    assert report.failed == [] and posted_to(report) == ["channel CLIVE"]
     _, replies = thread_of(emu, "CLIVE")
     assert len(replies) == 5
     plain = replies[1]
@@ -76,7 +85,7 @@ def test_a_post_slack_took_before_the_link_died_is_not_posted_again(emu, slack, 
     store.save_channel(TEAM, "CLIVE", size=5)
     emu.fail_next("chat.postMessage", drop=True, match=key(ids[2]))
     report = run(slack, store)
-    assert report.failed == [] and len(report.posted) == 1
+    assert report.failed == [] and posted_to(report) == ["channel CLIVE"]
     _, replies = thread_of(emu, "CLIVE")
     assert reply_ids(replies) == ids[:5]  # each paper once, in order
     assert len(emu.calls("chat.postMessage")) == 6  # never re-sent
@@ -121,7 +130,7 @@ def test_a_dm_slack_took_before_the_link_died_is_sent_once(emu, slack, store):
     store.add_topic(TEAM, "U1", "ocr")
     emu.fail_next("chat.postMessage", drop=True)
     report = run(slack, store, users=True)
-    assert report.failed == [] and len(report.posted) == 1
+    assert report.failed == [] and posted_to(report) == ["person U1"]
     assert len(emu.messages("DU1")) == 1
     assert len(emu.calls("conversations.history")) == 1
     assert run(slack, store, users=True).posted == []
@@ -159,7 +168,7 @@ def test_a_refused_dm_is_sent_once_in_plain_text(emu, slack, store):
     store.add_topic(TEAM, "U1", "ocr")
     emu.fail_next("chat.postMessage", "invalid_blocks")  # the rich DM only
     report = run(slack, store, users=True)
-    assert report.failed == [] and len(report.posted) == 1
+    assert report.failed == [] and posted_to(report) == ["person U1"]
     (dm,) = emu.messages("DU1")
     assert dm.blocks is None and dm.text.startswith("New papers on your topics · ")
     assert "ocr:" in dm.text and "https://arxiv.org/abs/" in dm.text
@@ -172,7 +181,7 @@ def test_without_history_scopes_a_lost_answer_is_posted_again_not_blocked(emu, s
     emu.fail_next("chat.postMessage", drop=True, match=key(ids[1]))
     emu.fail_next("conversations.replies", "missing_scope")
     report = run(slack, store)
-    assert report.failed == [] and len(report.posted) == 1
+    assert report.failed == [] and posted_to(report) == ["channel CLIVE"]
     _, replies = thread_of(emu, "CLIVE")
     assert reply_ids(replies) == [ids[0], ids[1], ids[1], ids[2]]  # at least once, never stuck
     assert run(slack, store).posted == []

@@ -7,9 +7,9 @@ import pytest
 
 from bot.clock import utcnow
 from bot.core.commands import Handlers, Who, parse
+from bot.core.digest_why import explain
 from bot.core.models import Paper
 from bot.core.replies import Notice
-from bot.digest_why import explain
 from tests.bot_process import run_digest
 from tests.test_delivery import TEAM, run, seed_trending
 from tests.test_digest_shared import listed_today, papers_on
@@ -151,7 +151,7 @@ def test_subscribe_tells_the_truth_about_the_dm(store):
 
 
 def test_next_digest_names_the_day_and_time(store):
-    from bot.digest_why import next_digest
+    from bot.core.digest_why import next_digest
 
     store.add_topic(TEAM, "U1", "ocr")
     say(store, "digest weekly wednesday")

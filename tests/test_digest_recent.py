@@ -7,7 +7,7 @@ from bot.clock import utcnow
 from bot.core import digest as d
 from bot.core.models import Paper, Sighting
 from tests.bot_process import run_digest
-from tests.test_delivery import TEAM, run, seed_trending
+from tests.test_delivery import TEAM, posted_to, run, seed_trending
 from tests.test_time_zones import emu, slack
 
 __all__ = ["emu", "slack"]  # fixtures
@@ -41,7 +41,7 @@ def test_a_backfill_never_reaches_a_dm_but_an_old_paper_trending_on_hf_does(emu,
     )
     store.upsert([Sighting(old_on_hf, "hf", upvotes=9, day=str(utcnow().date()), position=1)])
     report = run(slack, store, users=True)
-    assert len(report.posted) == 1
+    assert posted_to(report) == ["person U1"]
     (dm,) = emu.messages("DU1")
     body = json.dumps(dm.blocks)
     assert "1507.05717" in body

@@ -14,8 +14,6 @@ from bot.core.digest_preview import PreviewDeliverer
 from bot.core.digest_run import run_digests
 from tests.test_delivery import TEAM, seed_trending
 
-DAY = str(utcnow().date())
-
 
 class FakeDeliverer:
     """A Deliverer that posts into a list; `stop_after` messages, it ends with `stop`."""
@@ -69,11 +67,12 @@ def settings(tmp_path) -> Settings:
 
 
 def test_a_day_is_planned_recorded_and_posted_once(store, tmp_path):
+    day = str(utcnow().date())  # at the run, not at import: a suite may cross midnight
     ids = seed_trending(store)
     store.save_channel(TEAM, "C1", size=3)
     fake = FakeDeliverer()
     report = run_digests(settings(tmp_path), store, fake)
-    assert report.posted == [f"channel C1: 4 message(s) for {DAY}"]
+    assert report.posted == [f"channel C1: 4 message(s) for {day}"]
     (post,) = fake.posts
     assert not post.resuming
     assert [(r.kind, r.paper_id) for r in post.rows] == [("parent", "")] + [
@@ -81,14 +80,15 @@ def test_a_day_is_planned_recorded_and_posted_once(store, tmp_path):
     ]
     assert set(post.papers) == set(ids[:3])
     assert fake.sent == [("C1", "")] + [("C1", pid) for pid in ids[:3]]
-    rows = store.deliveries(TEAM, "C1", DAY)
+    rows = store.deliveries(TEAM, "C1", day)
     assert [(r.state, r.ts) for r in rows] == [("posted", f"ts{n}") for n in range(4)]
     again = FakeDeliverer()
     report = run_digests(settings(tmp_path), store, again)
-    assert again.posts == [] and report.skipped == [f"channel C1: already had the digest of {DAY}"]
+    assert again.posts == [] and report.skipped == [f"channel C1: already had the digest of {day}"]
 
 
 def test_a_half_posted_day_resumes_where_it_stopped(store, tmp_path):
+    day = str(utcnow().date())  # at the run, not at import: a suite may cross midnight
     ids = seed_trending(store)
     store.save_channel(TEAM, "C1", size=3)
     broken = FakeDeliverer(stop_after=2)
@@ -96,35 +96,36 @@ def test_a_half_posted_day_resumes_where_it_stopped(store, tmp_path):
     assert report.failed == [
         "channel C1: Slack said ratelimited after 2 message(s); the next run resumes it"
     ]
-    assert [r.state for r in store.deliveries(TEAM, "C1", DAY)] == [
+    assert [r.state for r in store.deliveries(TEAM, "C1", day)] == [
         "posted",
         "posted",
         "pending",
         "pending",
     ]
-    assert store.deliveries(TEAM, "C1", DAY)[0].claimed_by is None  # released for the next run
+    assert store.deliveries(TEAM, "C1", day)[0].claimed_by is None  # released for the next run
     fake = FakeDeliverer()
     report = run_digests(settings(tmp_path), store, fake)
     (post,) = fake.posts
     assert post.resuming and [r.paper_id for r in post.rows[1:]] == ids[:3]  # the same plan
     assert fake.sent == [("C1", pid) for pid in ids[1:3]]  # only what was left
-    assert report.posted == [f"channel C1: 2 message(s) for {DAY}"]
+    assert report.posted == [f"channel C1: 2 message(s) for {day}"]
 
 
 def test_a_pause_reason_is_recorded_and_checked_again_when_named(store, tmp_path):
+    day = str(utcnow().date())  # at the run, not at import: a suite may cross midnight
     seed_trending(store)
     store.save_channel(TEAM, "C1", size=3)
     report = run_digests(settings(tmp_path), store, FakeDeliverer(0, Pause.NOT_IN_CHANNEL))
     assert report.paused == ["channel C1: paused (not_in_channel)"]
     (ch,) = store.channels()
-    assert ch.paused == "not_in_channel" and ch.checked_day == DAY
+    assert ch.paused == "not_in_channel" and ch.checked_day == day
     fake = FakeDeliverer()
     report = run_digests(settings(tmp_path), store, fake)  # checked today already: left paused
     assert fake.checked == [] and fake.posts == []
     assert report.paused[0].startswith("channel C1: paused since ")
     report = run_digests(settings(tmp_path), store, fake, channel="C1")  # named: checked again
     assert fake.checked == ["C1"] and store.channels()[0].paused is None
-    assert report.posted == [f"channel C1: 4 message(s) for {DAY}"]
+    assert report.posted == [f"channel C1: 4 message(s) for {day}"]
 
 
 def test_a_person_the_platform_lost_is_paused_with_its_reason(store, tmp_path):
@@ -139,13 +140,14 @@ def test_a_person_the_platform_lost_is_paused_with_its_reason(store, tmp_path):
 
 
 def test_a_dry_run_previews_the_plan_and_records_nothing(store, tmp_path):
+    day = str(utcnow().date())  # at the run, not at import: a suite may cross midnight
     ids = seed_trending(store)
     store.save_channel(TEAM, "C1", size=2)
     store.save_channel(TEAM, "CQ", size=2, topics=("zzyzx",), quiet=True)
     report = run_digests(settings(tmp_path), store, PreviewDeliverer())
     titles = {pid: store.get(pid).paper.title for pid in ids[:2]}
     assert report.preview[:3] == [
-        f"channel C1: thread “Trending papers · {day_label(DAY)}” with 2:",
+        f"channel C1: thread “Trending papers · {day_label(day)}” with 2:",
         f"  1. {titles[ids[0]]} [{ids[0]}]",
         f"  2. {titles[ids[1]]} [{ids[1]}]",
     ]

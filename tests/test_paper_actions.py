@@ -271,7 +271,7 @@ def test_held_back_drops_marked_and_pushes_like_papers_down(seeded):
 
 
 def test_digest_why_says_what_not_interested_held_back(tmp_path):
-    from bot.digest_why import explain
+    from bot.core.digest_why import explain
     from tests.test_delivery import seed_trending
 
     store = Store(tmp_path / "papers.db")

@@ -1,5 +1,6 @@
 """bot.core.pauses: every reason Slack can pause a target for is said in plain words."""
 
+from bot.core.deliverer import Pause
 from bot.core.pauses import CHANNEL_REASONS, PERSON_REASONS, pause_text, person_pause
 from bot.slack.delivery import CHANNEL_PAUSES, PERSON_PAUSES
 
@@ -7,6 +8,7 @@ from bot.slack.delivery import CHANNEL_PAUSES, PERSON_PAUSES
 def test_every_pausing_code_has_its_words():
     assert CHANNEL_REASONS.keys() >= set(CHANNEL_PAUSES.values())
     assert PERSON_REASONS.keys() >= set(PERSON_PAUSES.values())
+    assert CHANNEL_REASONS.keys() | PERSON_REASONS.keys() == set(Pause)  # no reason unsaid
 
 
 def test_a_channel_pause_says_since_when_and_how_to_lift_it():

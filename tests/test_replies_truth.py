@@ -6,7 +6,7 @@ import pytest
 from bot.core.commands import Handlers, Who, parse
 from tests.bot_process import BotProcess, bot_env
 from tests.slack_emulator import SlackEmulator
-from tests.test_delivery import TEAM, run, seed_trending
+from tests.test_delivery import TEAM, posted_to, run, seed_trending
 from tests.test_time_zones import emu, slack
 
 __all__ = ["emu", "slack"]  # fixtures
@@ -20,7 +20,7 @@ def test_console_topics_are_never_sent_to_slack(emu, slack, store):
     assert "person local: topics typed in console mode; no Slack DM for them" in report.skipped
     assert [c.params.get("user") for c in emu.calls("users.info")] == ["U1"]
     assert [c.params.get("users") for c in emu.calls("conversations.open")] == ["U1"]
-    assert len(report.posted) == 1
+    assert posted_to(report) == ["person U1"]
 
 
 def test_channel_status_says_what_the_next_thread_would_hold(store):

@@ -14,6 +14,8 @@ import httpx
 import pytest
 
 from bot.config import Settings
+from bot.core.commands import Handlers
+from bot.lookup import paper_fetcher
 from bot.slack import http
 from bot.slack.app import build_app
 from bot.slack.client import make_client
@@ -33,7 +35,13 @@ def server(emu, seeded, monkeypatch):
     settings = Settings(
         bot_token="xoxb-test", signing_secret=SECRET, slack_api_url=emu.api_url, db_path=seeded.path
     )
-    app = build_app(settings, seeded, make_client(settings), WorkPool(workers=2))
+    app = build_app(
+        settings,
+        seeded,
+        make_client(settings),
+        Handlers(seeded, fetch_paper=paper_fetcher(settings, seeded)),
+        WorkPool(workers=2),
+    )
     port, stop = free_port(), threading.Event()
     thread = threading.Thread(target=http.serve_http, args=(app, SECRET, port, stop), daemon=True)
     thread.start()

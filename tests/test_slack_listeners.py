@@ -13,6 +13,8 @@ import pytest
 from slack_bolt import BoltRequest
 
 from bot.config import Settings
+from bot.core.commands import Handlers
+from bot.lookup import paper_fetcher
 from bot.slack.app import build_app
 from bot.slack.client import make_client
 from bot.slack.work import WorkPool
@@ -26,7 +28,13 @@ def make_app(emu, store, pool=None):
     settings = Settings(
         bot_token="xoxb-test", signing_secret=SECRET, slack_api_url=emu.api_url, db_path=store.path
     )
-    return build_app(settings, store, make_client(settings), pool or WorkPool(workers=2))
+    return build_app(
+        settings,
+        store,
+        make_client(settings),
+        Handlers(store, fetch_paper=paper_fetcher(settings, store)),
+        pool or WorkPool(workers=2),
+    )
 
 
 def dispatch(app, body: str):

@@ -62,6 +62,23 @@ def test_bad_feeds_are_clear_errors(body, match):
         arxiv.parse_feed(body, IngestReport())
 
 
+@pytest.mark.parametrize(
+    ("body", "line"),
+    [
+        (b"<feed", "the arXiv feed of cs.CV sent malformed XML (unclosed token"),
+        (
+            b"<html><body>Rate exceeded</body></html>",
+            "the arXiv feed of cs.CV sent XML that is not an Atom feed (root 'html')",
+        ),
+    ],
+)
+def test_a_bad_announcement_feed_is_one_line_naming_its_category(body, line):
+    # The same check as the export API's pages (arxiv.atom_root), in the feed's own words.
+    with pytest.raises(BadPayload) as caught:
+        arxiv_rss.parse_feed(body, "cs.CV", IngestReport())
+    assert str(caught.value).startswith(line)
+
+
 def test_entries_with_missing_fields_are_skipped():
     text = CURRENT.read_text()
     text = re.sub(r"<id>http://arxiv.org/abs/2606.13677v1</id>", "<id>nonsense</id>", text)

@@ -5,10 +5,10 @@ Slack); UTC when unknown.
 """
 
 from bot.core import digest as d
+from bot.core.digest_why import next_thread
 from bot.core.pauses import pause_text
 from bot.core.replies import Notice
 from bot.core.topics import check_topic, normalize_topic
-from bot.digest_why import next_thread
 from bot.errors import BadCommand
 
 CHANNEL_VERBS = ("on", "off", "status", "topics", "size", "quiet")

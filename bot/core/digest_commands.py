@@ -6,8 +6,8 @@ before anything is stored: bad input is one line saying what is accepted, and ch
 
 from bot.clock import iso, utcnow
 from bot.core import digest as d
+from bot.core.digest_why import explain
 from bot.core.replies import Notice
-from bot.digest_why import explain
 
 ACCEPTED = (
     "try `/papers digest on`, `off`, `08:30`, `daily`, `weekly monday`, `size 10`, `status` "

@@ -5,24 +5,26 @@ the account is gone: a `bot.core.deliverer.Pause`) pauses its target and
 records the reason; `/papers channel status`, `/papers digest why` read it here.
 """
 
+from bot.core.deliverer import Pause
 from bot.core.labels import INVITE
 
-# A channel's pause reason → what is wrong, and how to fix it.
+# A channel's pause reason → what is wrong, and how to fix it. The store keeps a reason as its
+# word (a Pause is a str), so a stored "not_in_channel" finds Pause.NOT_IN_CHANNEL here.
 CHANNEL_REASONS = {
-    "not_in_channel": f"I am not a member of this channel: type {INVITE} here",
-    "channel_not_found": (
+    Pause.NOT_IN_CHANNEL: f"I am not a member of this channel: type {INVITE} here",
+    Pause.CHANNEL_NOT_FOUND: (
         "Slack cannot find this channel for me (a private channel I am not in?): "
         f"type {INVITE} here"
     ),
-    "is_archived": "this channel is archived: unarchive it",
+    Pause.ARCHIVED: "this channel is archived: unarchive it",
 }
 
 # A person's pause reason → what went wrong when the bot tried to DM them.
 PERSON_REASONS = {
-    "user_not_found": "Slack could not find your account",
-    "account_inactive": "Slack says your account is deactivated",
-    "user_disabled": "Slack says your account is disabled",
-    "channel_not_found": "Slack could not open a DM with you",
+    Pause.USER_NOT_FOUND: "Slack could not find your account",
+    Pause.ACCOUNT_INACTIVE: "Slack says your account is deactivated",
+    Pause.USER_DISABLED: "Slack says your account is disabled",
+    Pause.CHANNEL_NOT_FOUND: "Slack could not open a DM with you",
 }
 
 

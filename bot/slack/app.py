@@ -13,7 +13,6 @@ from slack_sdk.errors import SlackApiError, SlackRequestError
 from bot.config import Settings
 from bot.core.commands import Handlers
 from bot.errors import ConfigError, StoreError
-from bot.lookup import paper_fetcher
 from bot.scheduler import LEASE, Leader
 from bot.slack.client import check_token, error_code, make_client
 from bot.slack.http import serve_http
@@ -35,9 +34,14 @@ class _NoTokenWarning(logging.Filter):
 
 
 def build_app(
-    settings: Settings, store: Store, client: WebClient, pool: WorkPool | None = None
+    settings: Settings,
+    store: Store,
+    client: WebClient,
+    handlers: Handlers,
+    pool: WorkPool | None = None,
 ) -> App:
-    """The Bolt app with every listener registered; the token was checked before.
+    """The Bolt app with every listener registered, answering through `handlers` (the core's
+    `/papers` handlers, built by the caller); the token was checked before.
 
     Listeners ack on Bolt's threads and run the rest on `pool` (a WorkPool of 8 workers and 32
     waiting jobs unless given), so a slow Slack call never keeps the next command from its ack.
@@ -63,7 +67,7 @@ def build_app(
             # A plain ack: the answer always follows through respond().
             process_before_response=ACK_WHEN_LISTENER_RETURNS,
         )
-    register(app, Handlers(store, fetch_paper=paper_fetcher(settings, store)), pool or WorkPool())
+    register(app, handlers, pool or WorkPool())
     return app
 
 

@@ -83,17 +83,26 @@ class FeedPage:
     entries: int  # <entry> elements, parsable or not: what the page size is judged on
 
 
+def atom_root(body: bytes | str, sender: str) -> ET.Element:
+    """The root `<feed>` of an Atom document from `sender` (`arXiv`, `the arXiv feed of cs.CV`).
+
+    Raises BadPayload for malformed XML, or XML that is not an Atom feed (an HTML error page).
+    """
+    try:
+        root = ET.fromstring(body)
+    except ET.ParseError as exc:
+        raise BadPayload(f"{sender} sent malformed XML ({exc})") from None
+    if root.tag != f"{{{NS['atom']}}}feed":
+        raise BadPayload(f"{sender} sent XML that is not an Atom feed (root {root.tag!r})")
+    return root
+
+
 def parse_page(body: bytes | str, report: IngestReport) -> FeedPage:
     """An Atom feed → FeedPage; bad entries are skipped and counted in `report`.
 
     Raises BadPayload for malformed XML, XML that is not a feed, or arXiv's error entry.
     """
-    try:
-        root = ET.fromstring(body)
-    except ET.ParseError as exc:
-        raise BadPayload(f"arXiv sent malformed XML ({exc})") from None
-    if root.tag != f"{{{NS['atom']}}}feed":
-        raise BadPayload(f"arXiv sent XML that is not an Atom feed (root {root.tag!r})")
+    root = atom_root(body, "arXiv")
     entries = root.findall("atom:entry", NS)
     # The API reports a bad query as a single entry whose id points at its errors page.
     if len(entries) == 1 and "/api/errors" in _find(entries[0], "atom:id"):

@@ -11,9 +11,8 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field, replace
 
 from bot.core.models import IngestReport, Paper, Sighting, normalize_id
-from bot.errors import BadPayload
 from bot.sources.arxiv import NS as API_NS
-from bot.sources.arxiv import unwrap
+from bot.sources.arxiv import atom_root, unwrap
 
 NS = {**API_NS, "dc": "http://purl.org/dc/elements/1.1/"}
 FIRST_ANNOUNCEMENTS = ("new", "cross")
@@ -84,12 +83,7 @@ def parse_feed(body: bytes | str, category: str, report: IngestReport) -> Announ
 
     Raises BadPayload for malformed XML or XML that is not an Atom feed.
     """
-    try:
-        root = ET.fromstring(body)
-    except ET.ParseError as exc:
-        raise BadPayload(f"the arXiv feed of {category} is malformed XML ({exc})") from None
-    if root.tag != f"{{{NS['atom']}}}feed":
-        raise BadPayload(f"the arXiv feed of {category} is not an Atom feed ({root.tag!r})")
+    root = atom_root(body, f"the arXiv feed of {category}")
     result = Announcement(category)
     for index, entry in enumerate(root.findall("atom:entry", NS)):
         try:
