@@ -17,7 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 from random import Random
 
-VERSION = 2
+VERSION = 3
 VOCAB_SIZE = 50_000
 ZIPF_S = 1.07
 # Share of all abstracts that should contain the most common word.
@@ -182,11 +182,59 @@ _COMMENTS = (
     "{p} pages",
     "{p} pages, {f} figures",
     "{p} pages, {f} figures, {t} tables",
+    "{p} pages, {f} figures; accepted for publication in Phys. Rev. D",
     "Accepted at CVPR 2026",
     "Accepted to NeurIPS 2025",
     "ICLR 2026 camera-ready",
     "Preprint. Under review",
     "Code: https://github.com/example/repo",
+    "{p} pages, {f} figures, {t} tables. Extended version of the conference paper; "
+    "code and data are available at https://github.com/example/project and the "
+    "supplementary material is included in the appendix",
+    "v2: typos corrected, references added, Section {t} rewritten; {p} pages, {f} figures",
+    "{p} pages, LaTeX, uses revtex4; to appear in the proceedings of the {p}th "
+    "International Conference on Machine Learning (ICML 2025), Vancouver, Canada",
+)
+_JOURNALS = (
+    "Phys. Rev. D {v}, {p} ({y})",
+    "Phys.Rev.Lett.{v}:{p},{y}",
+    "J. Mach. Learn. Res. {v} ({y}) {p}-{q}",
+    "IEEE Transactions on Pattern Analysis and Machine Intelligence, vol. {v}, pp. {p}-{q}, {y}",
+    "Proceedings of the AAAI Conference on Artificial Intelligence {v} ({y}) {p}-{q}",
+    "Astrophys.J.{v}:{p},{y}",
+)
+_DOI_PREFIXES = ("10.1103/PhysRevD", "10.1109/TPAMI", "10.1016/j.patcog", "10.1145/3581783")
+_LICENSES = (
+    (0.30, None),
+    (0.80, "http://arxiv.org/licenses/nonexclusive-distrib/1.0/"),
+    (0.95, "http://creativecommons.org/licenses/by/4.0/"),
+    (1.01, "http://creativecommons.org/licenses/by-nc-sa/4.0/"),
+)
+# The snapshot's `authors` string keeps TeX accents; `authors_parsed` has them decoded.
+_TEX_ACCENTS = str.maketrans(
+    {
+        "ü": '\\"u',
+        "ö": '\\"o',
+        "ä": '\\"a',
+        "é": "\\'e",
+        "á": "\\'a",
+        "è": "\\`e",
+        "ø": "\\o ",
+        "ł": "\\l ",
+        "ç": "\\c{c}",
+        "ß": "\\ss ",
+    }
+)
+# Inline math as abstracts and some titles carry it (TeX the import must decode).
+_MATH = (
+    "$\\mathcal{O}(n \\log n)$",
+    "$\\alpha$",
+    "$k$-means",
+    "$\\ell_1$",
+    "$\\epsilon$-greedy",
+    "$O(1/\\sqrt{T})$",
+    "$\\mathbb{R}^d$",
+    "$L^2$",
 )
 
 
@@ -349,6 +397,7 @@ def _chunk(n: int, seed: int, vocab_seed: int, plan: _Plan, ci: int) -> list[dic
     surnames, n_sur = v.surnames, len(v.surnames)
     n_first = len(FIRST_NAMES)
     n_comments = len(_COMMENTS)
+    n_math = len(_MATH)
     pos = 0
     out = []
     k = bisect_right(plan.starts, lo) - 1
@@ -364,57 +413,84 @@ def _chunk(n: int, seed: int, vocab_seed: int, plan: _Plan, ci: int) -> list[dic
         pos += tl
         # Titles lean topical: one slot is always a real ML term.
         title_words[int(r() * tl)] = ml[j]
+        if r() < 0.03:
+            title_words.insert(int(r() * tl), _MATH[int(r() * n_math)])
         title = " ".join(title_words)
         title = title[0].upper() + title[1:]
+        if len(title) > 70:  # the snapshot keeps arXiv's line breaks in long titles
+            cut = title.rfind(" ", 0, 70)
+            title = title[:cut] + "\n  " + title[cut + 1 :]
         abs_words = words[pos : pos + al]
         pos += al
-        sentences = []
+        if r() < 0.15:
+            abs_words[int(r() * al)] = _MATH[int(r() * n_math)]
         s = 0
-        while s < al:
+        while s < al:  # sentences of 12 to 28 words
             e = min(al, s + 12 + int(r() * 17))
-            sent = " ".join(abs_words[s:e])
-            sentences.append(sent[0].upper() + sent[1:] + ".")
+            first = abs_words[s]
+            abs_words[s] = first[0].upper() + first[1:]
+            abs_words[e - 1] += "."
             s = e
+        # Lines of about 80 characters, two leading spaces and a trailing newline, as arXiv's.
+        abstract = "  " + "\n".join(" ".join(abs_words[x : x + 11]) for x in range(0, al, 11))
         na = bisect_right(_N_AUTH_CUM, r() * 98) + 1
         if r() < 0.003:
             na = 50 + int(r() * 250)  # large collaborations
+        parsed = []
         names = []
         for _ in range(na):
             sur = surnames[int(r() * n_sur)]
             first = FIRST_NAMES[int(r() * n_first)]
-            names.append(f"{first[0]}. {sur}" if r() < 0.5 else f"{first} {sur}")
+            first = f"{first[0]}." if r() < 0.5 else first
+            names.append(f"{first} {sur}")
+            parsed.append([sur, first, ""])
         authors = names[0] if na == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+        if not authors.isascii():
+            authors = authors.translate(_TEX_ACCENTS)
         nc = 1 if (x := r()) < 0.45 else 2 if x < 0.8 else 3
         cats = " ".join(
             dict.fromkeys(_CAT_NAMES[bisect_right(_CAT_CUM, r() * _CAT_CUM[-1])] for _ in range(nc))
         )
         comments = None
-        if r() < 0.6:
+        if r() < 0.75:
             comments = _COMMENTS[int(r() * n_comments)].format(
                 p=4 + int(r() * 37), f=1 + int(r() * 15), t=1 + int(r() * 8)
             )
+        journal = doi = report = None
+        if r() < 0.3:
+            v_, p_ = 10 + int(r() * 90), 1 + int(r() * 9000)
+            journal = _JOURNALS[int(r() * len(_JOURNALS))].format(v=v_, p=p_, q=p_ + 12, y=y)
+            if r() < 0.8:
+                doi = f"{_DOI_PREFIXES[int(r() * len(_DOI_PREFIXES))]}.{v_}.{p_:06d}"
+        if r() < 0.05:
+            report = f"CERN-TH-{y}-{int(r() * 300):03d}"
+        x = r()
+        license_ = next(name for share, name in _LICENSES if x < share)
         versions = [{"version": "v1", "created": _stamp(day, r)}]
         updated = day
-        if r() < 0.15 and (v2 := day + dt.timedelta(days=1 + int(r() * 200))) <= plan.last_day:
-            # A v2, but never dated after the snapshot (the corpus's last day).
-            updated = v2
-            versions.append({"version": "v2", "created": _stamp(updated, r)})
+        extra = 0 if (x := r()) < 0.55 else 1 if x < 0.85 else 2 if x < 0.95 else 3 + int(r() * 3)
+        for number in range(2, 2 + extra):
+            later = updated + dt.timedelta(days=1 + int(r() * 120))
+            if later > plan.last_day:  # never dated after the snapshot (the corpus's last day)
+                break
+            updated = later
+            versions.append({"version": f"v{number}", "created": _stamp(updated, r)})
         out.append(
             {
                 "id": f"{y % 100:02d}{mo:02d}.{plan.start_number + num:05d}",
-                "submitter": None,
+                "submitter": parsed[0][1] + " " + parsed[0][0],
                 "authors": authors,
                 "title": title,
                 "comments": comments,
-                "journal-ref": None,
-                "doi": None,
-                "report-no": None,
+                "journal-ref": journal,
+                "doi": doi,
+                "report-no": report,
                 "categories": cats,
-                "license": None,
-                "abstract": " ".join(sentences),
+                "license": license_,
+                "abstract": abstract + "\n",
                 "versions": versions,
                 "update_date": updated.isoformat(),
-                "authors_parsed": [],
+                "authors_parsed": parsed,
             }
         )
     return out
@@ -436,7 +512,8 @@ def iter_records(
         yield _chunk(n, seed, vs, plan, ci)
 
 
-_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
+# As the snapshot is written: compact, non-ASCII as \u escapes.
+_ENCODE = json.JSONEncoder(separators=(",", ":")).encode
 
 
 def _chunk_bytes(args: tuple[int, int, _Plan, int]) -> bytes:

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
+from typing import IO
 
 from bot.clock import utcnow
 from bot.config import Settings
@@ -17,11 +18,10 @@ from bot.errors import SourceUnavailable
 from bot.sources import arxiv, arxiv_rss, files, hf
 from bot.sources.http import Fetcher, make_client
 from bot.store import Store
-from bot.store.db import wire
+from bot.store.db import fts_values, wire
 
-FILE_BATCH = 20_000
-# Files this large are backfills: index once at the end.
-BULK_BYTES = 64 * 1024 * 1024
+# Papers a transaction of a file import: each makes one segment of the search index.
+FILE_BATCH = 40_000
 # Files this large are worth parsing in other processes, PARSERS of them.
 CHILD_BYTES = 8 * 1024 * 1024
 PARSERS = 2
@@ -149,52 +149,78 @@ def _announcement(
 
 
 def ingest_file(store: Store, path: Path, progress: bool | None = None) -> IngestReport:
-    """Import a JSON Lines file in large transactions, with a progress bar on a terminal.
+    """Import a JSON Lines file (or a JSON array) in transactions of about FILE_BATCH papers,
+    with a progress bar on a terminal.
 
-    A backfill (into an empty store, or a file of more than BULK_BYTES) parses in other
-    processes while this one writes, and builds the search index once at the end: several
-    times faster than indexing as it goes.
+    A file of more than CHILD_BYTES of lines is parsed in PARSERS other processes while this
+    one writes; they also compute what the search index is given (`fts_values`), so each
+    batch is stored and indexed in one transaction on this process. An import cut short
+    (kill -9, a full disk) keeps every batch before it, stored and searchable; running it
+    again adds the rest. Raises StoreFull or StoreDamaged.
     """
     size = path.stat().st_size
-    bulk = size > BULK_BYTES or store.count() == 0
     show = sys.stderr.isatty() if progress is None else progress
     with path.open("rb") as stream:
         lines = not stream.read(64).lstrip().startswith(b"[")  # a JSON array is read whole
-    parallel = bulk and lines and size > CHILD_BYTES
-    batches = _parse_in_children(path) if parallel else _parse_here(path)
+    chunks = _parse_in_children(path) if lines and size > CHILD_BYTES else _parse_here(path)
     report = IngestReport()
     with _progress(size, show) as bar:
         last = 0
-        for rows, position in batches:
-            if isinstance(rows, IngestReport):  # the parser's own tally of skipped lines
-                report.merge(rows)
-                continue
-            report.merge(store.upsert_rows(rows, index=not bulk))
+        for rows, fts, position in _batches(chunks, report):
+            report.merge(store.upsert_rows(rows, fts=fts))
             bar.update(position - last)
             last = position
-    if bulk:
-        store.rebuild_index()
     return report
 
 
+def _batches(chunks: Iterator[tuple], report: IngestReport) -> Iterator[tuple]:
+    """Parsed chunks gathered into batches of at least FILE_BATCH rows: (rows, fts, position).
+
+    One transaction a batch: the search index gets one segment each, so fewer, larger
+    batches make fewer segments to merge; FILE_BATCH keeps the rows held in memory bounded.
+    """
+    rows: list[tuple] = []
+    fts: list[tuple] = []
+    position = 0
+    for chunk_rows, chunk_fts, skipped, position in chunks:
+        report.merge(skipped)
+        rows += chunk_rows
+        fts += chunk_fts
+        if len(rows) >= FILE_BATCH:
+            yield rows, fts, position
+            rows, fts = [], []
+    if rows:
+        yield rows, fts, position
+
+
+def _parse_rows(stream: IO[bytes], first_line: int = 1) -> Iterator[tuple]:
+    """(wire rows, their fts_values, IngestReport of skipped lines) per CHUNK_LINES papers."""
+    report = IngestReport()
+    rows: list[tuple] = []
+    for sighting in files.read(stream, report, first_line):
+        rows.append(wire(sighting))
+        if len(rows) >= CHUNK_LINES:
+            yield rows, [fts_values(r) for r in rows], report
+            rows, report = [], IngestReport()
+    yield rows, [fts_values(r) for r in rows], report
+
+
 def _parse_here(path: Path) -> Iterator[tuple]:
-    """(wire rows, bytes read) batches, then (IngestReport, size)."""
-    report = IngestReport()
+    """(wire rows, fts values, skipped, bytes read) chunks, parsed in this process."""
     with path.open("rb") as stream:
-        batch = []
-        for sighting in files.read(stream, report):
-            batch.append(wire(sighting))
-            if len(batch) >= FILE_BATCH:
-                yield batch, stream.tell()
-                batch = []
-        yield batch, stream.tell()
-    yield report, 0
+        for rows, fts, report in _parse_rows(stream):
+            yield rows, fts, report, stream.tell()
 
 
-def _parse_chunk(chunk: bytes, first_line: int) -> tuple[list[tuple], IngestReport]:
+def _parse_chunk(chunk: bytes, first_line: int) -> tuple[list[tuple], list[tuple], IngestReport]:
+    rows: list[tuple] = []
+    fts: list[tuple] = []
     report = IngestReport()
-    rows = [wire(s) for s in files.read(io.BytesIO(chunk), report, first_line)]
-    return rows, report
+    for more_rows, more_fts, skipped in _parse_rows(io.BytesIO(chunk), first_line):
+        rows += more_rows
+        fts += more_fts
+        report.merge(skipped)
+    return rows, fts, report
 
 
 def _parse_in_children(path: Path) -> Iterator[tuple]:
@@ -205,7 +231,6 @@ def _parse_in_children(path: Path) -> Iterator[tuple]:
     """
     # spawn, not fork: the bot may be running threads (scheduler, Slack) when it imports.
     context = multiprocessing.get_context("spawn")
-    report = IngestReport()
     with context.Pool(PARSERS) as pool, path.open("rb") as stream:
         pending: deque = deque()
         line = 1
@@ -217,12 +242,9 @@ def _parse_in_children(path: Path) -> Iterator[tuple]:
                 line += len(lines)
             if pending and (len(pending) > PARSERS or not lines):
                 task, position = pending.popleft()
-                rows, skipped = task.get()
-                report.merge(skipped)
-                yield rows, position
+                yield (*task.get(), position)
             elif not lines:
                 break
-    yield report, 0
 
 
 class _NoBar:

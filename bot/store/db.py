@@ -9,7 +9,7 @@ import queue
 import sqlite3
 import threading
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -170,6 +170,17 @@ def wire(s: Sighting) -> tuple:
         s.position,
         s.list_name,
     )
+
+
+_FTS_SOURCES = tuple(WIRE.index(field) for field in FTS_FIELDS)
+
+
+def fts_values(row: tuple) -> tuple[str, ...]:
+    """What the search index is given for a wire row, in FTS_FIELDS order: the same as
+    `_INDEXED` makes of the row once stored. A backfill computes it where it parses, on the
+    parsers' cores, and hands it to `upsert_rows(fts=...)`."""
+    *words, categories = (row[i] for i in _FTS_SOURCES)
+    return (*map(text.index_text, words), text.category_text(categories))
 
 
 def _insert_row(merged: dict) -> tuple:
@@ -392,13 +403,23 @@ class Store(TopicsMixin, DigestsMixin, WorkspacesMixin, ActionsMixin):
         *,
         index: bool = True,
         track: bool = False,
+        fts: Sequence[tuple[str, ...]] | None = None,
     ) -> IngestReport:
-        """`upsert` for sightings flattened by `wire()`, cheap to pass between processes."""
+        """`upsert` for sightings flattened by `wire()`, cheap to pass between processes.
+
+        `fts`, when given, holds `fts_values(row)` for each row: a paper new to the store is
+        then indexed with it, in the same transaction, without computing it again here.
+        """
         with self.translating_errors():
-            return self._upsert_rows(rows, now, index, track)
+            return self._upsert_rows(rows, now, index, track, fts)
 
     def _upsert_rows(
-        self, rows: list[tuple], now: datetime | None, index: bool, track: bool
+        self,
+        rows: list[tuple],
+        now: datetime | None,
+        index: bool,
+        track: bool,
+        fts: Sequence[tuple[str, ...]] | None = None,
     ) -> IngestReport:
         report = IngestReport()
         conn = self.db.conn
@@ -415,8 +436,12 @@ class Store(TopicsMixin, DigestsMixin, WorkspacesMixin, ActionsMixin):
             seen = Counter(ids)
             # The common case of a backfill: a paper new to the store, once in the batch.
             # Its wire row is already the insert row; no merging needed.
-            fresh = [r for r in rows if seen[r[0]] == 1 and r[0] not in existing]
-            others = [r for r in rows if seen[r[0]] > 1 or r[0] in existing]
+            is_fresh = [seen[r[0]] == 1 and r[0] not in existing for r in rows]
+            fresh = [r for r, new in zip(rows, is_fresh, strict=True) if new]
+            others = [r for r, new in zip(rows, is_fresh, strict=True) if not new]
+            fresh_fts = None
+            if fts is not None and index:
+                fresh_fts = [v for v, new in zip(fts, is_fresh, strict=True) if new]
             observed = {
                 r[0]: (stamp, r[_SOURCE], *r[_COUNTS:_SOURCE])
                 for r in fresh
@@ -442,7 +467,7 @@ class Store(TopicsMixin, DigestsMixin, WorkspacesMixin, ActionsMixin):
                 self._mark_index_stale()
             inserts = [(*r[:_SOURCE], stamp) for r in fresh]
             inserts += [_insert_row(current[pid]) for pid in new_ids]
-            self._insert_new(inserts, index)
+            self._insert_new(inserts, index, fresh_fts)
             changed = [pid for pid in touched if pid in existing]
             self._update_changed(existing, [current[pid] for pid in changed], index)
             conn.executemany(
@@ -481,8 +506,11 @@ class Store(TopicsMixin, DigestsMixin, WorkspacesMixin, ActionsMixin):
                 rows[row["id"]] = row
         return rows
 
-    def _insert_new(self, rows: list[tuple], index: bool = True) -> None:
-        """Insert rows in INSERT_COLUMNS order, and index them unless `index` is False."""
+    def _insert_new(
+        self, rows: list[tuple], index: bool = True, fts: list[tuple[str, ...]] | None = None
+    ) -> None:
+        """Insert rows in INSERT_COLUMNS order, and index them unless `index` is False; the
+        first len(fts) rows with what `fts` holds for them, the others from their columns."""
         if not rows:
             return
         conn = self.db.conn
@@ -494,8 +522,20 @@ class Store(TopicsMixin, DigestsMixin, WorkspacesMixin, ActionsMixin):
         )
         if not index:
             return
-        # One writer at a time, so the new rows are exactly those numbered after `before`.
-        self._index_where("n > ?", (before,))
+        # One writer at a time, so the new rows are exactly those numbered after `before`,
+        # in the order given.
+        given = len(fts or ())
+        if given:
+            keys = conn.execute(
+                f"SELECT {KEY} FROM papers WHERE n > ? AND n <= ? ORDER BY n",
+                (before, before + given),
+            ).fetchall()
+            conn.executemany(
+                f"INSERT INTO papers_fts ({_FTS_COLUMNS}) VALUES (?{', ?' * len(FTS_FIELDS)})",
+                [(key, *values) for (key,), values in zip(keys, fts, strict=True)],
+            )
+        if given < len(rows):
+            self._index_where("n > ?", (before + given,))
 
     def _index_where(self, where: str, params: tuple = (), command: str = "") -> None:
         """Index (or with command 'delete', unindex) the papers rows matching `where`, as they
