@@ -20,7 +20,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import sqlite3
 import statistics
 import subprocess
@@ -34,6 +33,7 @@ from pathlib import Path
 from bench import baselines, corpus, ours
 from bench.baselines import _pct, _remove_db
 from bench.report import write_json
+from tests.bot_process import BotProcess, bot_env
 
 ROOT = Path(__file__).resolve().parent.parent
 MB = 1024 * 1024
@@ -136,7 +136,7 @@ def search_memory(db: Path, settings: dict = SEARCH_MEMORY, rounds: int = 4) -> 
 # -- /papers through the Slack emulator ----------------------------------------------------
 
 
-class Bot:
+class Bot(BotProcess):
     """`papers-bot run` (Socket Mode) on `db` against `emu`, its log in `<db>.serve.log`.
 
     With `patch` ({"module.NAME": value}), the same process with those constants set first
@@ -144,9 +144,6 @@ class Bot:
     """
 
     def __init__(self, emu, db: Path, patch: dict | None = None, prelude: str = ""):
-        sys.path.insert(0, str(ROOT))
-        from tests.bot_process import bot_env
-
         if patch or prelude:
             sets = "".join(
                 f"import {k.rpartition('.')[0]}; {k} = {v!r}; " for k, v in (patch or {}).items()
@@ -159,14 +156,11 @@ class Bot:
             ]
         else:
             argv = [sys.executable, "-m", "bot", "run"]
-        self.log_path = Path(str(db) + ".serve.log")
-        self._log = self.log_path.open("ab")
-        self._log.write(b"--- papers-bot run, from bench.serve\n")
-        self._log.flush()
-        self._log_start = self.log_path.stat().st_size
-        self.proc = subprocess.Popen(
-            argv, env=bot_env(emu, db), cwd=ROOT, stdout=self._log, stderr=subprocess.STDOUT
-        )
+        log_path = Path(str(db) + ".serve.log")
+        with log_path.open("ab") as log:
+            log.write(b"--- papers-bot run, from bench.serve\n")
+        self._log_start = log_path.stat().st_size
+        super().__init__(bot_env(emu, db), log_path=log_path, argv=argv)
 
     def wait_warm(self, timeout: float = 300) -> float:
         """Wait until the bot has read the common terms for More like this (a pass over the
@@ -182,16 +176,6 @@ class Bot:
                 raise RuntimeError(f"papers-bot exited {self.proc.returncode}; see {self.log_path}")
             time.sleep(0.2)
         raise TimeoutError(f"papers-bot did not read its common terms in {timeout} s")
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self._log.close()
 
 
 class Load:
@@ -324,7 +308,6 @@ def import_file(path: Path, n: int = IMPORT_N) -> Path:
 def slack_beside_import(db: Path, extra: Path, queries: Sequence[str]) -> dict:
     """On a copy of the store: `/papers` with 20 in flight for as long as `papers-bot ingest
     --file extra` runs on the same file; then as many commands (at most 1,000) without it."""
-    from tests.bot_process import bot_env
     from tests.slack_emulator import SlackEmulator
 
     work = Path(str(db) + ".import.db")

@@ -73,11 +73,12 @@ def run_digest(emu, db: Path, *args: str, timeout: float = 60) -> subprocess.Com
 class BotProcess:
     """`papers-bot run ...` in the background, its log kept in a file for failing tests."""
 
-    def __init__(self, env: dict, *args: str, log_path: Path):
+    def __init__(self, env: dict, *args: str, log_path: Path, argv: list[str] | None = None):
+        """`argv`: the whole command instead of `python -m bot run ARGS` (bench.serve's)."""
         self.log_path = log_path
         self._log = log_path.open("ab")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bot", "run", *args],
+            argv or [sys.executable, "-m", "bot", "run", *args],
             env=env,
             cwd=ROOT,
             stdin=subprocess.DEVNULL,
